@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds drop exclusivity checks on the hot path; everything else is default.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Keyward",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "keyward-server", targets: ["keyward-server"]),
+    ],
+    targets: [
+        .target(name: "RESP", swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["RESP"], swiftSettings: fast),
+        .target(name: "KeywardServer", dependencies: ["Engine", "RESP"], swiftSettings: fast),
+        .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
+        .testTarget(name: "RESPTests", dependencies: ["RESP"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
+        .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
+    ]
+)

@@ -1,0 +1,201 @@
+// The engine: all databases and the command dispatcher. Owned by one thread (the event-loop
+// thread); nothing here locks and nothing here touches a socket. The server hands it parsed
+// commands and drains each client's `out` buffer.
+
+import RESP
+
+public struct ServerStats {
+    public var totalCommands: Int64 = 0
+    public var totalConnections: Int64 = 0
+    public var rejectedConnections: Int64 = 0
+    public var expiredKeys: Int64 = 0
+    public var expiredStalePerc: Double = 0
+    public var expiredTimeCapReached: Int64 = 0
+    public var evictedKeys: Int64 = 0
+    public var keyspaceHits: Int64 = 0
+    public var keyspaceMisses: Int64 = 0
+    public var netInputBytes: Int64 = 0
+    public var netOutputBytes: Int64 = 0
+    public var totalErrorReplies: Int64 = 0
+    public var unexpectedErrorReplies: Int64 = 0
+    public var errorCodes: [String: Int64] = [:]
+    public init() {}
+}
+
+/// Requested by SHUTDOWN; the server acts on it after the current event.
+public struct ShutdownRequest {
+    public var save: Bool?      // nil = as configured
+    public var now = false
+    public var force = false
+    public init(save: Bool?) { self.save = save }
+}
+
+public final class Engine {
+    public var dbs: [Database]
+    public let table: CommandTable
+    public var stats = ServerStats()
+    /// Cached wall clock (ms) for the command being run; refreshed by the server per event.
+    public var now: Int64 = unixMillis()
+    /// Changes since the last save (Redis's server.dirty).
+    public var dirty: Int64 = 0
+    public var lastSave: Int64 = unixMillis() / 1000
+    public let startTime: Int64 = unixMillis()
+    public var clients: [Int64: ClientState] = [:]
+    public var monitors: [ClientState] = []
+    public var shutdownRequest: ShutdownRequest? = nil
+    public var requirePass: String? = nil
+    /// Per-process seed for key hashing (hash flooding defence).
+    public let hashSeed: UInt64
+
+    public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
+        self.hashSeed = hashSeed
+        self.dbs = (0..<databases).map { Database(index: $0, seed: hashSeed) }
+        self.table = CommandTable()
+    }
+
+    /// The LRU clock Redis keeps per object (seconds, 24 bits in Redis; 32 here).
+    @inline(__always) public var lruClock: UInt32 { UInt32(truncatingIfNeeded: now / 1000) }
+
+    // MARK: dispatch
+
+    /// Runs one command from `client`. The reply (or error) is appended to `client.out`.
+    public func execute(_ client: ClientState, _ argv: Argv) {
+        guard argv.count > 0 else { return }
+        client.commandFailed = false
+        var spec = table.lookup(argv[0])
+        guard var cmd = spec else {
+            var rest: [String] = []
+            for i in 1..<argv.count { rest.append(argv.string(i)) ; if i >= 64 { break } }
+            rejectCall(client, WireError.unknownCommand(argv.string(0), rest))
+            return
+        }
+        if !cmd.subcommands.isEmpty {
+            if argv.count == 1 {
+                rejectCall(client, WireError.wrongArity(cmd.fullName), cmd)
+                return
+            }
+            guard let sub = table.lookupSubcommand(cmd, argv[1]) else {
+                rejectCall(client, WireError.unknownSubcommand(argv.string(1), argv.string(0)))
+                return
+            }
+            cmd = sub
+            spec = sub
+        }
+        if !cmd.arityOK(argv.count) {
+            rejectCall(client, WireError.wrongArity(cmd.fullName), cmd)
+            return
+        }
+        if !client.authenticated && !cmd.flags.contains(.noAuth) {
+            rejectCall(client, WireError.noAuth, cmd)
+            return
+        }
+        client.lastCommandName = cmd.fullName
+        let start = monotonicMicros()
+        cmd.handler(Call(engine: self, client: client, argv: argv))
+        let dur = monotonicMicros() - start
+        cmd.stats.calls += 1
+        cmd.stats.usec += dur
+        if client.commandFailed { cmd.stats.failed += 1 }
+        stats.totalCommands += 1
+        afterCall?(client, cmd, argv, dur)
+        if !monitors.isEmpty && !cmd.flags.contains(.skipMonitor) && !cmd.flags.contains(.admin) {
+            feedMonitors(client, argv)
+        }
+    }
+
+    /// Hook run after each executed command (slowlog, latency monitor): set by the server.
+    public var afterCall: ((ClientState, CommandSpec, Argv, Int64) -> Void)? = nil
+
+    func rejectCall(_ client: ClientState, _ text: String, _ cmd: CommandSpec? = nil) {
+        client.out.writeError(text)
+        countError(text)
+        client.commandFailed = true
+        cmd?.stats.rejected += 1
+    }
+
+    /// errorstats: counts by the first word of the error text.
+    public func countError(_ text: String) {
+        stats.totalErrorReplies += 1
+        let code = text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "ERR"
+        stats.errorCodes[code, default: 0] += 1
+    }
+
+    /// MONITOR line: `+<sec>.<usec> [db addr] "arg" ...`
+    func feedMonitors(_ client: ClientState, _ argv: Argv) {
+        let us = unixMicros()
+        var line = "+\(us / 1_000_000).\(String(us % 1_000_000).leftPadded(6)) [\(client.db) \(client.addr.isEmpty ? "lua" : client.addr)]"
+        for i in 0..<argv.count { line += " \"" + reprEscape(argv[i]) + "\"" }
+        line += "\r\n"
+        monitors.removeAll { $0.closeASAP }
+        for m in monitors { m.out.append(line) }
+    }
+
+    // MARK: keyspace access with lazy expiry
+
+    /// Deletes `key` if its TTL has passed; true if it did.
+    @inline(__always) func expireIfNeeded(_ d: Database, _ key: UnsafeRawBufferPointer) -> Bool {
+        guard d.volatileCount > 0, let at = d.expireTime(key), at <= now else { return false }
+        d.remove(key)
+        stats.expiredKeys += 1
+        keyExpired(db: d.index, key)
+        return true
+    }
+
+    /// Read lookup: lazy expiry, hit/miss stats, LRU touch.
+    @inline(__always) public func lookup(db: Int, _ key: UnsafeRawBufferPointer, touch: Bool = true) -> Value? {
+        let d = dbs[db]
+        _ = expireIfNeeded(d, key)
+        guard let v = d.find(key) else { stats.keyspaceMisses += 1; return nil }
+        stats.keyspaceHits += 1
+        if touch { d.touch(key, clock: lruClock) }
+        return v
+    }
+
+    /// Write-path lookup: lazy expiry, no stats.
+    @inline(__always) public func lookupWrite(db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
+        let d = dbs[db]
+        _ = expireIfNeeded(d, key)
+        return d.find(key)
+    }
+
+    /// Bookkeeping after a write: dirty counter now; WATCH, keyspace events and propagation
+    /// hang off `keyChangeObservers` as their issues land.
+    @inline(__always) public func keyModified(db: Int, _ key: UnsafeRawBufferPointer, event: StaticString) {
+        dirty += 1
+        for o in keyChangeObservers { o(db, key, event) }
+    }
+
+    /// Called when a key is removed because it expired (lazy or active).
+    public func keyExpired(db: Int, _ key: UnsafeRawBufferPointer) {
+        for o in keyChangeObservers { o(db, key, "expired") }
+    }
+
+    public var keyChangeObservers: [(Int, UnsafeRawBufferPointer, StaticString) -> Void] = []
+}
+
+extension String {
+    func leftPadded(_ n: Int, with c: Character = "0") -> String {
+        count >= n ? self : String(repeating: c, count: n - count) + self
+    }
+}
+
+/// Redis's sdscatrepr: printable ASCII as is, escapes for quotes, backslash and control bytes.
+public func reprEscape(_ raw: UnsafeRawBufferPointer) -> String {
+    var s = ""
+    for b in raw {
+        switch b {
+        case 92: s += "\\\\"
+        case 34: s += "\\\""
+        case 10: s += "\\n"
+        case 13: s += "\\r"
+        case 9: s += "\\t"
+        case 7: s += "\\a"
+        case 8: s += "\\b"
+        case 32...126: s.unicodeScalars.append(UnicodeScalar(b))
+        default:
+            let h = String(b, radix: 16)
+            s += "\\x" + (h.count == 1 ? "0" + h : h)
+        }
+    }
+    return s
+}
