@@ -13,7 +13,8 @@ let package = Package(
     targets: [
         .target(name: "RESP", swiftSettings: fast),
         .target(name: "Engine", dependencies: ["RESP"], swiftSettings: fast),
-        .target(name: "KeywardServer", dependencies: ["Engine", "RESP"], swiftSettings: fast),
+        .target(name: "CSystem"),
+        .target(name: "KeywardServer", dependencies: ["Engine", "RESP", "CSystem"], swiftSettings: fast),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),

@@ -1,1 +1,6 @@
-print("stub")
+import KeywardServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(Startup.main(CommandLine.arguments))

@@ -1,0 +1,240 @@
+// keyward-server's network side: listeners, connections, the flush of pending replies, the
+// cron (active expiry, client timeouts), signals and shutdown. All on one thread.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystem
+import Engine
+import RESP
+
+public final class Server {
+    public let engine: Engine
+    public let loop: EventLoop
+    public var options: ServerOptions
+    public let logger = Logger()
+    var listeners: [Listener] = []
+    var connections: [Int32: Connection] = [:]
+    var pending: [Connection] = []
+    var nextClientID: Int64 = 1
+    var signalFD: Int32 = -1
+    var parserLimits = ParserLimits()
+    var queryBufferLimit: Int { options.queryBufferLimit }
+    /// Actual listening port (differs from options.port when it was 0).
+    public private(set) var port = 0
+
+    public init(engine: Engine, options: ServerOptions) throws {
+        self.engine = engine
+        self.options = options
+        self.loop = try EventLoop()
+        logger.level = options.logLevel
+        logger.path = options.logFile
+        parserLimits.maxBulkLen = options.maxBulkLen
+        engine.requirePass = options.requirePass
+    }
+
+    func log(_ l: LogLevel, _ s: String) { logger.log(l, s) }
+
+    /// Opens the listeners; throws (with Redis's message) when none can be opened.
+    public func listen() throws {
+        var opened = 0
+        for raw in options.bind {
+            let optional = raw.hasPrefix("-")
+            let host = optional ? String(raw.dropFirst()) : raw
+            do {
+                let fd = try Listener.open(host: host, port: options.port, backlog: options.tcpBacklog)
+                let l = Listener(fd: fd, address: host, server: self)
+                try loop.add(fd, l)
+                listeners.append(l)
+                if port == 0 { port = localAddress(fd).port }
+                opened += 1
+            } catch let e as ListenError {
+                if optional && (e.errno == EADDRNOTAVAIL || e.errno == EAFNOSUPPORT || e.errno == EPROTONOSUPPORT) { continue }
+                log(.warning, "Warning: \(e.description)")
+                throw ServerStartError("Failed listening on port \(options.port) (TCP), aborting.")
+            }
+        }
+        if opened == 0 { throw ServerStartError("Failed listening on port \(options.port) (TCP), aborting.") }
+    }
+
+    /// Installs signal handling, timers and hooks, then runs until shutdown.
+    public func run() throws {
+        try setupSignals()
+        loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
+        loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
+        log(.notice, "Ready to accept connections tcp")
+        loop.run()
+    }
+
+    // MARK: connections
+
+    func accepted(_ fd: Int32, peer: (ip: String, port: Int)) {
+        engine.stats.totalConnections += 1
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if connections.count >= options.maxClients {
+            let msg = "-ERR max number of clients reached\r\n"
+            _ = msg.withCString { write(fd, $0, strlen($0)) }
+            engine.stats.rejectedConnections += 1
+            Glibc.close(fd)
+            return
+        }
+        if options.protectedMode && engine.requirePass == nil && !isLoopback(peer.ip) {
+            _ = protectedModeMessage.withCString { write(fd, $0, strlen($0)) }
+            engine.stats.rejectedConnections += 1
+            Glibc.close(fd)
+            return
+        }
+        let client = ClientState(id: nextClientID)
+        nextClientID += 1
+        client.fd = fd
+        client.addr = formatAddr(peer.ip, peer.port)
+        let local = localAddress(fd)
+        client.laddr = formatAddr(local.ip, local.port)
+        client.createdAt = unixMillis()
+        client.lastInteraction = client.createdAt
+        client.authenticated = engine.requirePass == nil
+        let c = Connection(fd: fd, client: client, server: self)
+        do { try loop.add(fd, c) } catch { Glibc.close(fd); return }
+        connections[fd] = c
+        engine.clients[client.id] = client
+    }
+
+    func close(_ c: Connection) {
+        guard !c.closed else { return }
+        c.closed = true
+        loop.remove(c.fd)
+        Glibc.close(c.fd)
+        connections[c.fd] = nil
+        engine.clients[c.client.id] = nil
+        if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
+    }
+
+    func markPending(_ c: Connection) {
+        if !c.pendingWrite && (c.client.out.readableCount > 0 || c.client.closeAfterReply || c.client.closeASAP) {
+            c.pendingWrite = true
+            pending.append(c)
+        }
+    }
+
+    /// Writes as much of the client's output as the socket takes.
+    func flush(_ c: Connection) {
+        if c.client.closeASAP { close(c); return }
+        while c.client.out.readableCount > 0 {
+            let r = c.client.out.readable
+            let n = write(c.fd, r.baseAddress, r.count)
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { break }
+                close(c)
+                return
+            }
+            c.client.out.readIndex += n
+            engine.stats.netOutputBytes += Int64(n)
+        }
+        if c.client.out.readableCount == 0 {
+            c.client.out.clear()
+            if c.client.out.capacity > 1 << 20 { c.client.out.compact() }
+            loop.setWritable(c.fd, false)
+            if c.client.closeAfterReply { close(c) }
+        } else {
+            loop.setWritable(c.fd, true)
+        }
+    }
+
+    func beforeSleep() {
+        // Monitors and killed clients may have output without having sent anything.
+        for m in engine.monitors where m.out.readableCount > 0 {
+            if let c = connections[m.fd] { markPending(c) }
+        }
+        var i = 0
+        while i < pending.count {
+            let c = pending[i]
+            c.pendingWrite = false
+            if !c.closed { flush(c) }
+            i += 1
+        }
+        pending.removeAll(keepingCapacity: true)
+        // Clients killed by CLIENT KILL from another connection.
+        for (_, c) in connections where c.client.closeASAP { close(c) }
+        if let req = engine.shutdownRequest {
+            engine.shutdownRequest = nil
+            shutdown(req)
+        }
+    }
+
+    // MARK: cron
+
+    func cron() {
+        engine.now = unixMillis()
+        engine.activeExpire()
+        _ = engine.dbs.first?.rehashStep()
+        if options.timeoutSeconds > 0 {
+            let limit = Int64(options.timeoutSeconds) * 1000
+            for (_, c) in connections where !c.client.isMonitor && engine.now - c.client.lastInteraction > limit {
+                close(c)
+            }
+        }
+    }
+
+    func isPaused(for client: ClientState) -> Bool { false }
+
+    // MARK: signals and shutdown
+
+    func setupSignals() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signalFD = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        if signalFD < 0 { throw SystemError("signalfd") }
+        try loop.add(signalFD, SignalHandler(server: self))
+    }
+
+    func signalReceived(_ signo: Int32) {
+        let name = signo == SIGINT ? "SIGINT" : "SIGTERM"
+        log(.warning, "Received \(name) scheduling shutdown...")
+        shutdown(ShutdownRequest(save: nil))
+    }
+
+    func shutdown(_ req: ShutdownRequest) {
+        log(.warning, "User requested shutdown...")
+        for l in listeners { loop.remove(l.fd); Glibc.close(l.fd) }
+        listeners.removeAll()
+        for (_, c) in connections { flush(c) }
+        if !options.pidFile.isEmpty { unlink(options.pidFile) }
+        log(.warning, "Redis is now ready to exit, bye bye...")
+        loop.stop()
+    }
+}
+
+final class SignalHandler: FileEventHandler {
+    unowned let server: Server
+    init(server: Server) { self.server = server }
+    func readable() {
+        var info = signalfd_siginfo()
+        while read(server.signalFD, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+            server.signalReceived(Int32(info.ssi_signo))
+        }
+    }
+    func writable() {}
+}
+
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+func isLoopback(_ ip: String) -> Bool {
+    ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+}
+
+func formatAddr(_ ip: String, _ port: Int) -> String { "\(ip):\(port)" }
+
+let protectedModeMessage = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+
+extension Engine {
+    /// Until the active expiry cycle lands, the cron does nothing for expiry.
+    func activeExpire() {}
+}

@@ -1,0 +1,69 @@
+// keyward-server start-up: configuration, daemonizing, pid file, listening, running.
+// Errors end the process with a one-line message and exit code 1, never a stack trace.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Engine
+
+public enum Startup {
+    /// Runs the server; returns the process exit code.
+    public static func main(_ arguments: [String]) -> Int32 {
+        let args = Array(arguments.dropFirst())
+        if args.first == "--version" || args.first == "-v" {
+            print("Keyward server v=\(ServerIdentity.keywardVersion) (Redis \(ServerIdentity.redisVersion) compatible)")
+            return 0
+        }
+        if args.first == "--help" || args.first == "-h" {
+            print("Usage: keyward-server [/path/to/keyward.conf] [--name value ...]\n       keyward-server --version")
+            return 0
+        }
+        let options: ServerOptions
+        do {
+            options = try loadOptions(args)
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+        if options.daemonize { daemonize() }
+        let engine = Engine(databases: options.databases)
+        let server: Server
+        do {
+            server = try Server(engine: engine, options: options)
+            try server.listen()
+        } catch {
+            Logger().log(.warning, "\(error)")
+            return 1
+        }
+        if !options.pidFile.isEmpty, let f = fopen(options.pidFile, "w") {
+            fputs("\(getpid())\n", f)
+            fclose(f)
+        }
+        server.log(.notice, "Keyward \(ServerIdentity.keywardVersion) started, pid=\(getpid()), port=\(server.port)")
+        do {
+            try server.run()
+        } catch {
+            server.log(.warning, "\(error)")
+            return 1
+        }
+        return 0
+    }
+
+    static func daemonize() {
+        let pid = fork()
+        if pid < 0 { return }
+        if pid > 0 { exit(0) }
+        setsid()
+        let fd = open("/dev/null", O_RDWR)
+        if fd >= 0 {
+            dup2(fd, 0); dup2(fd, 1); dup2(fd, 2)
+            if fd > 2 { close(fd) }
+        }
+    }
+}
+
+/// One line on standard error.
+func printError(_ s: String) {
+    var l = s + "\n"
+    l.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
