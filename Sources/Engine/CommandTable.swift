@@ -3,8 +3,8 @@
 
 public final class CommandTable {
     public private(set) var commands: [CommandSpec] = []
-    var index: [NameKey: Int] = [:]
-    var subIndex: [String: [NameKey: Int]] = [:]
+    var index = NameIndex()
+    var subIndex: [String: NameIndex] = [:]
 
     /// All families, in COMMAND DOCS group order. A new family adds itself here.
     static func families() -> [[CommandSpec]] {
@@ -23,17 +23,14 @@ public final class CommandTable {
 
     public init() {
         for family in CommandTable.families() {
-            for var spec in family {
+            for spec in family {
                 spec.fullName = spec.name
-                var subs: [CommandSpec] = []
-                for var s in spec.subcommands {
-                    s.fullName = spec.name + "|" + s.name
-                    subs.append(s)
-                }
-                if !subs.isEmpty {
-                    spec = spec.withSubcommands(subs)
-                    var si: [NameKey: Int] = [:]
-                    for (i, s) in subs.enumerated() { si[NameKey(s.name)] = i }
+                if !spec.subcommands.isEmpty {
+                    var si = NameIndex()
+                    for (i, s) in spec.subcommands.enumerated() {
+                        s.fullName = spec.name + "|" + s.name
+                        si[NameKey(s.name)] = i
+                    }
                     subIndex[spec.name] = si
                 }
                 precondition(index[NameKey(spec.name)] == nil, "duplicate command \(spec.name)")
@@ -59,18 +56,8 @@ public final class CommandTable {
     }
 }
 
-extension CommandSpec {
-    func withSubcommands(_ subs: [CommandSpec]) -> CommandSpec {
-        var s = CommandSpec(name, arity: arity, flags: flags, keys: (firstKey, lastKey, step),
-                            categories: categories, group: group, summary: summary, complexity: complexity,
-                            since: since, subcommands: subs, getKeys: getKeys, handler: handler)
-        s.fullName = fullName
-        return s
-    }
-}
-
 /// Up to 32 lowercase ASCII bytes packed into words: a cheap, allocation-free table key.
-struct NameKey: Hashable {
+struct NameKey: Equatable {
     var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     var n: UInt8 = 0
 
@@ -92,7 +79,50 @@ struct NameKey: Hashable {
     static func == (a: NameKey, b: NameKey) -> Bool {
         a.n == b.n && a.w.0 == b.w.0 && a.w.1 == b.w.1 && a.w.2 == b.w.2 && a.w.3 == b.w.3
     }
-    func hash(into h: inout Hasher) {
-        h.combine(w.0 &* 0x9E37_79B9_7F4A_7C15 ^ w.1 ^ (w.2 &* 31) ^ w.3 ^ UInt64(n))
+}
+
+/// Open-addressing map NameKey -> command index. Swift's Dictionary hashes with SipHash, which
+/// showed up at ~6% of a GET; names are few and trusted, so a multiply-shift hash is enough.
+struct NameIndex {
+    var keys: [NameKey?] = Array(repeating: nil, count: 64)
+    var values: [Int] = Array(repeating: 0, count: 64)
+    var count = 0
+
+    @inline(__always) static func hash(_ k: NameKey) -> Int {
+        let h = (k.w.0 &* 0x9E37_79B9_7F4A_7C15) ^ (k.w.1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (k.w.2 &* 0x1656_67B1_9E37_79F9) ^ k.w.3
+        return Int(truncatingIfNeeded: (h ^ (h >> 29)) &+ UInt64(k.n))
+    }
+
+    subscript(k: NameKey) -> Int? {
+        get {
+            let mask = keys.count - 1
+            var i = NameIndex.hash(k) & mask
+            while let e = keys[i] {
+                if e == k { return values[i] }
+                i = (i + 1) & mask
+            }
+            return nil
+        }
+        set {
+            precondition(newValue != nil, "NameIndex does not remove")
+            if (count + 1) * 2 > keys.count { grow() }
+            let mask = keys.count - 1
+            var i = NameIndex.hash(k) & mask
+            while let e = keys[i] {
+                if e == k { values[i] = newValue!; return }
+                i = (i + 1) & mask
+            }
+            keys[i] = k
+            values[i] = newValue!
+            count += 1
+        }
+    }
+
+    mutating func grow() {
+        let old = zip(keys, values).compactMap { k, v in k.map { ($0, v) } }
+        keys = Array(repeating: nil, count: keys.count * 2)
+        values = Array(repeating: 0, count: keys.count)
+        count = 0
+        for (k, v) in old { self[k] = v }
     }
 }

@@ -62,8 +62,7 @@ public final class Engine {
     public func execute(_ client: ClientState, _ argv: Argv) {
         guard argv.count > 0 else { return }
         client.commandFailed = false
-        var spec = table.lookup(argv[0])
-        guard var cmd = spec else {
+        guard var cmd = table.lookup(argv[0]) else {
             var rest: [String] = []
             for i in 1..<argv.count { rest.append(argv.string(i)) ; if i >= 64 { break } }
             rejectCall(client, WireError.unknownCommand(argv.string(0), rest))
@@ -79,7 +78,6 @@ public final class Engine {
                 return
             }
             cmd = sub
-            spec = sub
         }
         if !cmd.arityOK(argv.count) {
             rejectCall(client, WireError.wrongArity(cmd.fullName), cmd)

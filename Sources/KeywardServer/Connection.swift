@@ -12,7 +12,8 @@ import RESP
 final class Connection: FileEventHandler {
     let fd: Int32
     let client: ClientState
-    unowned let server: Server
+    // unowned(unsafe): the server outlives every connection; plain unowned costs a check per access.
+    unowned(unsafe) let server: Server
     var query = ByteBuffer(capacity: 16 * 1024)
     var parser: RequestParser
     var argv: UnsafeMutablePointer<UnsafeRawBufferPointer>

@@ -8,7 +8,8 @@ import CSystem
 final class Listener: FileEventHandler {
     let fd: Int32
     let address: String
-    unowned let server: Server
+    // unowned(unsafe): the server outlives every connection; plain unowned costs a check per access.
+    unowned(unsafe) let server: Server
 
     init(fd: Int32, address: String, server: Server) {
         self.fd = fd
