@@ -42,7 +42,7 @@ enum ExpireCommands {
     /// parseExtendedExpireArgumentsOrReply: options first, then their compatibility.
     static func parseConditions(_ c: Call) -> Conditions? {
         var f: Conditions = []
-        for j in 3..<max(c.argv.count, 3) {
+        for j in 3..<c.argv.count {
             if c.argv.isEqual(j, "nx") { f.insert(.nx) }
             else if c.argv.isEqual(j, "xx") { f.insert(.xx) }
             else if c.argv.isEqual(j, "gt") { f.insert(.gt) }
