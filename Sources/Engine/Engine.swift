@@ -46,6 +46,13 @@ public final class Engine {
     public var requirePass: String? = nil
     /// Per-process seed for key hashing (hash flooding defence).
     public let hashSeed: UInt64
+    /// maxmemory-policy as CONFIG spells it; OBJECT FREQ/IDLETIME depend on it (set by config).
+    public var maxmemoryPolicy = "noeviction"
+    /// Active expiry's state across cycles and its knobs (ActiveExpire.swift).
+    public let activeExpire = ActiveExpireState()
+    /// Whole-db changes per-key observers don't see: FLUSHDB/FLUSHALL report each emptied db,
+    /// SWAPDB both swapped dbs (WATCH invalidation, client tracking hang off this).
+    public var dbChangeObservers: [(Int) -> Void] = []
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -130,9 +137,9 @@ public final class Engine {
 
     // MARK: keyspace access with lazy expiry
 
-    /// Deletes `key` if its TTL has passed; true if it did.
+    /// Deletes `key` if its TTL has passed (Redis's keyIsExpired: `now > at`); true if it did.
     @inline(__always) func expireIfNeeded(_ d: Database, _ key: UnsafeRawBufferPointer) -> Bool {
-        guard d.volatileCount > 0, let at = d.expireTime(key), at <= now else { return false }
+        guard d.volatileCount > 0, let at = d.expireTime(key), now > at else { return false }
         d.remove(key)
         stats.expiredKeys += 1
         keyExpired(db: d.index, key)

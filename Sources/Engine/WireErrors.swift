@@ -42,4 +42,8 @@ public enum WireError {
     static func truncated(_ s: String, _ n: Int) -> String {
         s.utf8.count <= n ? s : String(decoding: s.utf8.prefix(n), as: UTF8.self)
     }
+    /// getIntFromObjectOrReply: an integer that doesn't fit in a C int.
+    public static let intOutOfRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
+    /// SCAN-family cursor that isn't an unsigned 64-bit decimal.
+    public static let invalidCursor = "ERR invalid cursor"
 }
