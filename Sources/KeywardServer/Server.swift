@@ -61,6 +61,7 @@ public final class Server {
     public func run() throws {
         try setupSignals()
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
+        engine.activeExpire.hz = options.hz
         loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
         log(.notice, "Ready to accept connections tcp")
         loop.run()
@@ -142,6 +143,8 @@ public final class Server {
     }
 
     func beforeSleep() {
+        engine.now = unixMillis()
+        engine.activeExpireCycle(fast: true)
         // Monitors and killed clients may have output without having sent anything.
         for m in engine.monitors where m.out.readableCount > 0 {
             if let c = connections[m.fd] { markPending(c) }
@@ -166,7 +169,7 @@ public final class Server {
 
     func cron() {
         engine.now = unixMillis()
-        engine.activeExpire()
+        engine.activeExpireCycle(fast: false)
         _ = engine.dbs.first?.rehashStep()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
@@ -234,7 +237,3 @@ func formatAddr(_ ip: String, _ port: Int) -> String { "\(ip):\(port)" }
 
 let protectedModeMessage = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
-extension Engine {
-    /// Until the active expiry cycle lands, the cron does nothing for expiry.
-    func activeExpire() {}
-}
