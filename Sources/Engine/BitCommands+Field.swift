@@ -96,21 +96,17 @@ extension BitCommands {
             c.error("ERR BITFIELD_RO only supports the GET subcommand")
             return
         }
-        guard let grew = growForBits(c, key, byte: Int(highestWrite >> 3)) else { return }
-        c.array(ops.count)
-        let changes = c.db.update(key) { v -> Int in
-            guard case .raw(let h) = v else { preconditionFailure("bitfield on a non-raw value") }
-            return h.withMutableBytes { p -> Int in
-                var changes = 0
-                for op in ops {
-                    if op.opcode == .get {
-                        readField(c, UnsafeRawBufferPointer(p), op.offset, bits: op.bits, signed: op.signed)
-                    } else if let changed = writeField(c, p, op), changed || grew {
-                        changes += 1   // as Redis: a write counts when it changed bits or grew the string
-                    }
+        let changes = withBitsForWrite(c, key, byte: Int(highestWrite >> 3)) { p, grew -> Int in
+            c.array(ops.count)
+            var changes = 0
+            for op in ops {
+                if op.opcode == .get {
+                    readField(c, UnsafeRawBufferPointer(p), op.offset, bits: op.bits, signed: op.signed)
+                } else if let changed = writeField(c, p, op), changed || grew {
+                    changes += 1   // as Redis: a write counts when it changed bits or grew the string
                 }
-                return changes
             }
+            return changes
         } ?? 0
         if changes > 0 { c.modified(key, event: "setbit") }
     }

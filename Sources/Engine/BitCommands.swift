@@ -46,19 +46,24 @@ enum BitCommands {
         return UInt64(off)
     }
 
-    /// Makes `key` a raw string of at least `byte`+1 bytes (creating it when missing) and
-    /// returns whether it was created or grew; nil after a WRONGTYPE reply.
-    static func growForBits(_ c: Call, _ key: UnsafeRawBufferPointer, byte: Int) -> Bool? {
+    /// Redis's lookupStringForBitCommand: makes `key` a raw string of at least `byte`+1 bytes
+    /// (creating it when missing) and runs `body` on its bytes, telling it whether the key was
+    /// created or grew. One keyspace lookup for the write. Nil after a WRONGTYPE reply.
+    static func withBitsForWrite<R>(_ c: Call, _ key: UnsafeRawBufferPointer, byte: Int,
+                                    _ body: (UnsafeMutableRawBufferPointer, _ grew: Bool) -> R) -> R? {
         switch stringKind(c, key) {
         case .wrongType:
             c.wrongType()
             return nil
         case .missing:
-            c.db.add(key, .raw(HeapBytes.zeroed(count: byte + 1)))
-            return true
+            let h = HeapBytes.zeroed(count: byte + 1)
+            let r = h.withMutableBytes { body($0, true) }
+            c.db.add(key, .raw(h))
+            return r
         case .string(let len):
-            c.db.update(key) { v in _ = v.unshareRaw(minCount: byte + 1) }
-            return byte + 1 > len
+            return c.db.update(key) { v in
+                v.unshareRaw(minCount: byte + 1).withMutableBytes { body($0, byte + 1 > len) }
+            }
         }
     }
 
@@ -67,21 +72,16 @@ enum BitCommands {
         guard let offset = bitOffset(c, 2) else { return }
         guard let on = c.argv.int(3), on & ~1 == 0 else { c.error(WireError.bitValue); return }
         let key = c.argv[1]
-        let byte = Int(offset >> 3)
-        guard let grew = growForBits(c, key, byte: byte) else { return }
-        let shift = 7 - Int(offset & 7)
-        let old = c.db.update(key) { v -> UInt8 in
-            guard case .raw(let h) = v else { preconditionFailure("setbit on a non-raw value") }
-            return h.withMutableBytes { p -> UInt8 in
-                let was = (p[byte] >> shift) & 1
-                if grew || Int64(was) != on {
-                    p[byte] = (p[byte] & ~(1 << shift)) | (UInt8(on) << shift)
-                }
-                return was
-            }
-        } ?? 0
-        if grew || Int64(old) != on { c.modified(key, event: "setbit") }
-        c.int(Int64(old))
+        let byte = Int(offset >> 3), shift = 7 - Int(offset & 7)
+        let result = withBitsForWrite(c, key, byte: byte) { p, grew -> (old: UInt8, changed: Bool) in
+            let was = (p[byte] >> shift) & 1
+            let changed = grew || Int64(was) != on
+            if changed { p[byte] = (p[byte] & ~(1 << shift)) | (UInt8(on) << shift) }
+            return (was, changed)
+        }
+        guard let result else { return }
+        if result.changed { c.modified(key, event: "setbit") }
+        c.int(Int64(result.old))
     }
 
     /// GETBIT key offset: bits past the end read as 0.
