@@ -53,8 +53,10 @@ final class StringCommandsTests: XCTestCase {
         XCTAssertEqual(h.raw(["PSETEX", "p", "10", "v"]), "+OK\r\n")
         XCTAssertEqual(h.expireAt("p"), 1_000_010)
 
-        // The key is gone once the clock passes its time.
+        // The key is gone once the clock passes its time (Redis: expired when now > at).
         h.engine.now = 1_000_010
+        XCTAssertEqual(h.raw(["GET", "p"]), "$1\r\nv\r\n")
+        h.engine.now = 1_000_011
         XCTAssertEqual(h.raw(["GET", "p"]), "$-1\r\n")
         XCTAssertEqual(h.raw(["GET", "s"]), "$1\r\nv\r\n")
     }
