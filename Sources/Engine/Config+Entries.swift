@@ -82,6 +82,7 @@ extension ConfigStore {
         b("replica-announced", mod, true),
         b("latency-tracking", mod, true),
         b("aof-disable-auto-gc", mod, false),
+        b("replica-ignore-disk-write-errors", mod, false),
 
         // String configs
         s("aclfile", imm, ""),
@@ -122,6 +123,7 @@ extension ConfigStore {
         e("enable-protected-configs", imm, protectedAction, "no"),
         e("enable-debug-command", imm, protectedAction, "no"),
         e("enable-module-command", imm, protectedAction, "no"),
+        e("propagation-error-behavior", mod, ["ignore", "panic", "panic-on-replicas"], "ignore"),
         e("cluster-preferred-endpoint-type", mod, ["ip", "hostname", "unknown-endpoint"], "ip"),
 
         // Integer configs
@@ -165,6 +167,7 @@ extension ConfigStore {
         i("maxclients", mod, 1, uintMax, 10000, unsigned: true),
         ConfigEntry("unixsocketperm", flags: imm, kind: .number(NumberRule(min: 0, max: 0o777, unsigned: true, octal: true)),
                     default: .number(0)),
+        i("socket-mark-id", imm, 0, uintMax, 0, unsigned: true),
         i("active-defrag-max-scan-fields", mod, 1, longMax, 1000),
         i("slowlog-max-len", mod, 0, longMax, 128),
         i("acllog-max-len", mod, 0, longMax, 128),
@@ -223,6 +226,8 @@ extension ConfigStore {
         x("notify-keyspace-events", mod, .notifyKeyspaceEvents, ""),
         x("bind", .multiArg, .bind, "* -::*"),
         x("replicaof", a: "slaveof", [.immutable, .multiArg], .replicaOf, ""),
+        x("shutdown-on-sigint", .multiArg, .shutdownOnSignal, "default"),
+        x("shutdown-on-sigterm", .multiArg, .shutdownOnSignal, "default"),
         x("latency-tracking-info-percentiles", .multiArg, .latencyPercentiles, "50 99 99.9"),
     ]
 

@@ -26,7 +26,7 @@ public final class ConfigRewriter {
     init(old: String?, store: ConfigStore) {
         guard let old = old, !old.isEmpty else { return }
         let known: Set<String> = ["include", "rename-command", "user", "loadmodule", "sentinel"]
-        for raw in old.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in ConfigFile.splitLines(old) {
             let line = ConfigFile.trim(raw)
             if line.isEmpty || line.hasPrefix("#") {
                 if needsSignature && line == ConfigRewriter.signature { needsSignature = false }
@@ -140,6 +140,8 @@ public final class ConfigRewriter {
         case .bind:
             if v == e.defaultValue { markProcessed(name); return }
             rewriteLine(name, "\(name) " + (text.isEmpty ? "\"\"" : text), force: true)
+        case .shutdownOnSignal:
+            rewriteLine(name, "\(name) \(text)", force: v != e.defaultValue)
         case .latencyPercentiles:
             rewriteLine(name, "\(name) " + (text.isEmpty ? "\"\"" : text), force: true)
         }

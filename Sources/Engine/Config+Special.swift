@@ -21,6 +21,7 @@ enum ConfigSpecial {
                       store: ConfigStore) -> Result<ConfigValue, ConfigError> {
         switch s {
         case .save: return save(args, previous: previous, appending: appending)
+        case .shutdownOnSignal: return shutdownFlags(args)
         case .bind:
             if args.count > 16 { return .failure(ConfigError("Too many bind addresses specified.")) }
             if args.count == 1 && args[0].isEmpty { return .success(.text("")) }
@@ -67,6 +68,25 @@ enum ConfigSpecial {
             }
             return .success(.text(out.joined(separator: " ")))
         }
+    }
+
+    /// shutdown-on-sigint/sigterm: a set of flags printed in table order, "default" when none.
+    static func shutdownFlags(_ args: [String]) -> Result<ConfigValue, ConfigError> {
+        let names = ["save", "nosave", "now", "force"]
+        var set = Set<String>()
+        for a in args {
+            let l = a.lowercased()
+            guard l == "default" || names.contains(l) else {
+                return .failure(ConfigError("argument(s) must be one of the following: default, save, nosave, now, force"))
+            }
+            if l != "default" { set.insert(l) }
+        }
+        if args.isEmpty { return .failure(ConfigError("argument(s) must be one of the following: default, save, nosave, now, force")) }
+        if set.contains("save") && set.contains("nosave") {
+            return .failure(ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously"))
+        }
+        let out = names.filter(set.contains)
+        return .success(.text(out.isEmpty ? "default" : out.joined(separator: " ")))
     }
 
     /// `save <seconds> <changes> ...`; a single "" means no save points. Reading a file, the

@@ -106,7 +106,7 @@ public enum StringCheck: Sendable {
 /// Configs with their own argument syntax (Redis's createSpecialConfig entries).
 public enum SpecialConfig: Sendable {
     case save, bind, clientOutputBufferLimit, oomScoreAdjValues, notifyKeyspaceEvents, replicaOf, dir,
-         latencyPercentiles
+         latencyPercentiles, shutdownOnSignal
 }
 
 public enum ConfigKind: Sendable {

@@ -121,8 +121,7 @@ public enum ConfigFile {
     }
 
     static func applyLines(_ text: String, into store: ConfigStore, include: (String) throws -> [String]) throws {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (n, raw) in lines.enumerated() {
+        for (n, raw) in splitLines(text).enumerated() {
             let line = trim(raw)
             if line.isEmpty || line.hasPrefix("#") { continue }
             func fail(_ m: String) -> ConfigFileError { ConfigFileError(line: n + 1, text: line, message: m) }
@@ -167,8 +166,13 @@ public enum ConfigFile {
         }
     }
 
+    /// sdssplitlen(text, "\n"): split on every newline byte ("\r\n" is not one unit here).
+    static func splitLines(_ text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+    }
+
     /// sdstrim(line, " \t\r\n").
-    static func trim(_ s: Substring) -> String {
+    static func trim(_ s: String) -> String {
         let ws: Set<Character> = [" ", "\t", "\r", "\n"]
         guard let a = s.firstIndex(where: { !ws.contains($0) }), let b = s.lastIndex(where: { !ws.contains($0) }) else { return "" }
         return String(s[a...b])
