@@ -89,7 +89,7 @@ enum KeySpecs {
     static func parse(_ text: String) -> [String: Meta] {
         var out: [String: Meta] = [:]
         for line in text.split(separator: "\n") {
-            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let f = line.split(separator: "!", omittingEmptySubsequences: false).map(String.init)
             guard f.count == 5 else { continue }
             let k = f[1].split(separator: ",").compactMap { Int($0) }
             let tips = f[3].isEmpty ? [] : f[3].split(separator: ",").map(String.init)
@@ -123,8 +123,17 @@ enum KeySpecs {
         return Meta(keys: keys, movable: movable, tips: tips, specs: [spec])
     }
 
-    /// GETKEYSANDFLAGS: the flags of the spec the key at `pos` comes from.
+    /// GETKEYSANDFLAGS: the flags of the spec the key at `pos` comes from. SET and BITFIELD
+    /// ("variable_flags") depend on their options, as in Redis's setGetKeys / bitfieldGetKeys.
     static func flags(forKeyAt pos: Int, _ specs: [Spec], _ argv: Argv) -> [String] {
+        if specs.first?.flags.contains("variable_flags") == true {
+            let name = lowercased(argv[0])
+            let rest = (1..<argv.count).map { lowercased(argv[$0]) }
+            if name == "set" { return rest.dropFirst(2).contains("get") ? ["RW", "access", "update"] : ["OW", "update"] }
+            if name == "bitfield" {
+                return rest.contains { $0 == "set" || $0 == "incrby" } ? ["RW", "access", "update"] : ["RO", "access"]
+            }
+        }
         if let s = specs.first(where: { $0.covers(pos, argv) }) { return s.flags }
         if let s = specs.last(where: { $0.begin == "unknown" }) { return s.flags }
         return specs.first?.flags ?? []

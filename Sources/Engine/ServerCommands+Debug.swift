@@ -47,7 +47,9 @@ extension ServerCommands {
     /// "Value at:<addr> refcount:1 encoding:<enc> serializedlength:<n> lru:<clock> lru_seconds_idle:<s>".
     static func debugObject(_ c: Call) {
         guard let v = c.engine.lookup(db: c.client.db, c.argv[2], touch: false) else { c.error(WireError.noSuchKey); return }
-        let clock = Int64(c.db.accessClock(c.argv[2]) ?? UInt32(truncatingIfNeeded: c.now / 1000))
+        // A key never read has no access clock yet: it counts as created now.
+        var clock = Int64(c.db.accessClock(c.argv[2]) ?? 0)
+        if clock == 0 { clock = c.now / 1000 }
         let idle = max(0, c.now / 1000 - clock)
         let addr = "0x" + String(UInt(bitPattern: c.argv.bytes(2).hashValue) & 0x7fff_ffff_ffff, radix: 16)
         c.simple("Value at:\(addr) refcount:1 encoding:\(v.encodingName) serializedlength:\(serializedLength(v)) "
