@@ -73,3 +73,11 @@ enum ClientList {
         return s
     }
 }
+
+extension ClientState {
+    /// Redis's islocalClient: loopback or unix socket (an in-process client counts as local).
+    public var isLocal: Bool {
+        if addr.isEmpty || addr.hasPrefix("/") { return true }
+        return addr.hasPrefix("127.0.0.1:") || addr.hasPrefix("[::1]:") || addr.hasPrefix("::1:")
+    }
+}

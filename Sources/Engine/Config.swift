@@ -223,6 +223,19 @@ public final class ConfigStore {
         s.isEmpty ? [] : s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
     }
 
+    /// Sets a config from its arguments regardless of mutability (the server keeping `replicaof`
+    /// in step with REPLICAOF for CONFIG REWRITE, say). Fires onChange hooks; returns the error.
+    @discardableResult
+    public func setInternal(_ name: String, _ args: [String]) -> String? {
+        guard let i = slot(name) else { return "Unknown config '\(name)'" }
+        switch validate(entries[i], entries[i].parse(args, previous: values[i], appending: false, store: self)) {
+        case .failure(let e): return e.message
+        case .success(let v):
+            if v != values[i] { values[i] = v; fireChange(i) }
+            return nil
+        }
+    }
+
     /// Resets every value to its default (tests, DEBUG); hooks are not run.
     public func resetToDefaults() { values = entries.map(\.defaultValue) }
 

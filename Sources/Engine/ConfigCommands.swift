@@ -81,11 +81,3 @@ extension Engine {
         serverState.samples = [[Double]](repeating: [Double](repeating: 0, count: 16), count: 3)
     }
 }
-
-extension ClientState {
-    /// Redis's islocalClient: loopback or unix socket (an in-process client counts as local).
-    public var isLocal: Bool {
-        if addr.isEmpty || addr.hasPrefix("/") { return true }
-        return addr.hasPrefix("127.0.0.1:") || addr.hasPrefix("[::1]:") || addr.hasPrefix("::1:")
-    }
-}

@@ -190,3 +190,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertFalse(ServerGlob.match("a[", "ab", nocase: false))
     }
 }
+
+extension ConfigTests {
+    func testSetInternalIgnoresMutability() {
+        let s = ConfigStore()
+        var seen: [String] = []
+        s.onChange("replicaof") { seen.append($0.textValue) }
+        XCTAssertNil(s.setInternal("slaveof", ["10.0.0.1", "6379"]))
+        XCTAssertEqual(s.string("replicaof"), "10.0.0.1 6379")
+        XCTAssertNil(s.setInternal("replicaof", ["no", "one"]))
+        XCTAssertEqual(seen, ["10.0.0.1 6379", ""])
+        XCTAssertEqual(s.setInternal("replicaof", ["h", "x"]), "Invalid master port")
+    }
+}
