@@ -53,11 +53,17 @@ public final class Engine {
     /// Whole-db changes per-key observers don't see: FLUSHDB/FLUSHALL report each emptied db,
     /// SWAPDB both swapped dbs (WATCH invalidation, client tracking hang off this).
     public var dbChangeObservers: [(Int) -> Void] = []
+    public let config = ConfigStore()
+    /// Facts only the server knows (port, config file, executable, run id), for INFO.
+    public var serverInfo = ServerInfo()
+    /// Slowlog, latency monitor, client pause, ops/sec samples and INFO hooks.
+    public let serverState = ServerState()
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
         self.dbs = (0..<databases).map { Database(index: $0, seed: hashSeed) }
         self.table = CommandTable()
+        installServerHooks()
     }
 
     /// The LRU clock Redis keeps per object (seconds, 24 bits in Redis; 32 here).
@@ -75,11 +81,9 @@ public final class Engine {
             rejectCall(client, WireError.unknownCommand(argv.string(0), rest))
             return
         }
-        if !cmd.subcommands.isEmpty {
-            if argv.count == 1 {
-                rejectCall(client, WireError.wrongArity(cmd.fullName), cmd)
-                return
-            }
+        // A container called alone runs itself when its arity allows (COMMAND), else fails the
+        // arity check below (CONFIG), as Redis's lookupCommand does.
+        if !cmd.subcommands.isEmpty && argv.count > 1 {
             guard let sub = table.lookupSubcommand(cmd, argv[1]) else {
                 rejectCall(client, WireError.unknownSubcommand(argv.string(1), argv.string(0)))
                 return
