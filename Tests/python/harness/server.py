@@ -6,6 +6,7 @@ working directory and the log in a private temporary folder.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -32,6 +33,18 @@ def free_port() -> int:
 
 class ServerError(Exception):
     pass
+
+
+# Every process started here, so an interrupted run (Ctrl-C, a crash of the
+# test runner) still stops them: they run in their own session and would not
+# get the terminal's signals.
+_LIVE: set["Server"] = set()
+
+
+@atexit.register
+def _stop_all():
+    for srv in list(_LIVE):
+        srv.stop()
 
 
 class Server:
@@ -64,6 +77,7 @@ class Server:
                 self.proc = subprocess.Popen(argv, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                              stdout=log, stderr=subprocess.STDOUT,
                                              start_new_session=True)
+            _LIVE.add(self)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -105,6 +119,7 @@ class Server:
         return self
 
     def stop(self):
+        _LIVE.discard(self)
         p = self.proc
         if p is None or p.poll() is not None:
             return
