@@ -14,6 +14,8 @@ Script format (one command per line, redis-cli quoting, see split_args):
     !inline PING "a b"             send the text as an inline command
     !resp2 / !resp3 CMD            only in that protocol run
     !sleep 1.1                     pause (expiry tests)
+    #! requires: rpush sadd        skip the whole script (visibly) while the
+                                   server under test lacks these commands
 
 Directives can be combined (`!resp3 !shape HELLO`).
 """
@@ -134,6 +136,15 @@ def parse_script(text: str) -> list[Step]:
 
 def load_script(path: Path) -> list[Step]:
     return parse_script(Path(path).read_text())
+
+
+def script_requires(path: Path) -> list[str]:
+    """Command names listed on `#! requires:` lines."""
+    names: list[str] = []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("#! requires:"):
+            names += line.split(":", 1)[1].split()
+    return names
 
 
 # -- running -----------------------------------------------------------------
