@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Benchmark keyward-server against redis-server on this machine, in one run.
+
+Three parts, each printed as a Markdown table (ready for BENCHMARKS.md):
+1. Throughput: redis-benchmark against each server alternately (A B A B ...),
+   non-pipelined and with -P 16; the median of the rounds and the ratio
+   keyward/redis per test.
+2. Memory: fresh servers each loaded with the same random SETs; DBSIZE, INFO
+   memory (used_memory, used_memory_rss) and /proc/<pid>/status VmRSS.
+3. Growth latency: while redis-benchmark fills a fresh server with millions of
+   keys, a probe connection sends PING in a loop (like redis-cli --latency) and
+   records the worst single round trip; a rehash or resize stall shows up here.
+
+Standard library only. Usage: see bench.sh, or `python3 bench/bench.py --help`.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "Tests" / "python"))
+from harness.server import Server  # noqa: E402
+
+BENCH = shutil.which("redis-benchmark") or "/usr/bin/redis-benchmark"
+
+
+def log(msg: str):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run_benchmark(srv: Server, *args: str, timeout: float = 3600) -> str:
+    cmd = [BENCH, "-h", srv.host, "-p", str(srv.port), *args]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def parse_csv(text: str) -> dict[str, dict[str, float]]:
+    """redis-benchmark --csv: "test","rps","avg_latency_ms",...,"max_latency_ms"."""
+    rows = {}
+    reader = csv.reader(io.StringIO(text.strip()))
+    header = None
+    for row in reader:
+        if not row:
+            continue
+        if row[0] == "test":
+            header = row
+            continue
+        if header is None:
+            continue
+        rows[row[0]] = {h: float(v) for h, v in zip(header[1:], row[1:])}
+    return rows
+
+
+def info_fields(srv: Server, section: str) -> dict[str, str]:
+    with srv.connect(timeout=60) as c:
+        reply = c.execute("INFO", section)
+    if not isinstance(reply, (bytes, str)):
+        return {}
+    text = reply.decode() if isinstance(reply, bytes) else reply
+    out = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, _, v = line.partition(":")
+            out[k.strip()] = v.strip()
+    return out
+
+
+def dbsize(srv: Server) -> int:
+    with srv.connect(timeout=60) as c:
+        return int(c.execute("DBSIZE"))
+
+
+def vm_rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def fmt_bytes(n) -> str:
+    if n is None:
+        return "n/a"
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return str(n)
+
+
+def ratio(a, b) -> str:
+    return f"{a / b:.2f}" if a and b else "n/a"
+
+
+# -- parts ---------------------------------------------------------------------
+
+def throughput(servers: dict[str, Server], a) -> str:
+    tests = a.tests
+    results: dict[tuple[int, str, str], list[dict[str, float]]] = {}
+    for pipeline in (1, a.pipeline):
+        for rnd in range(a.rounds):
+            for name, srv in servers.items():
+                args = ["-t", tests, "-n", str(a.n), "-c", str(a.clients), "-q", "--csv"]
+                if pipeline > 1:
+                    args += ["-P", str(pipeline)]
+                log(f"throughput P={pipeline} round {rnd + 1}/{a.rounds}: {name}")
+                for test, row in parse_csv(run_benchmark(srv, *args)).items():
+                    results.setdefault((pipeline, test, name), []).append(row)
+    names = list(servers)
+    lines = [f"### Throughput (redis-benchmark -t {tests} -n {a.n} -c {a.clients}; "
+             f"median of {a.rounds} alternating rounds)", "",
+             "| test | pipeline | keyward req/s | redis req/s | keyward/redis | keyward p50 ms | redis p50 ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    tests_seen = []
+    for (pipeline, test, _name) in results:
+        if (pipeline, test) not in tests_seen:
+            tests_seen.append((pipeline, test))
+    for pipeline, test in tests_seen:
+        med = {}
+        p50 = {}
+        for name in names:
+            rows = results.get((pipeline, test, name), [])
+            med[name] = statistics.median(r["rps"] for r in rows) if rows else None
+            p50[name] = statistics.median(r.get("p50_latency_ms", 0) for r in rows) if rows else None
+        lines.append(f"| {test} | {pipeline} | {med['keyward'] or 0:,.0f} | {med['redis'] or 0:,.0f} | "
+                     f"{ratio(med['keyward'], med['redis'])} | {p50['keyward'] or 0:.3f} | {p50['redis'] or 0:.3f} |")
+    return "\n".join(lines)
+
+
+def memory(binaries: dict[str, str], workdir: Path, a) -> str:
+    rows = {}
+    for name, binary in binaries.items():
+        srv = Server(binary, f"{name}-mem", workdir=workdir / f"{name}-mem").start()
+        try:
+            base = vm_rss_bytes(srv.pid)
+            log(f"memory: loading {name} (-n {a.load_n} -r {a.load_r} -d 3 -P 16)")
+            t0 = time.monotonic()
+            run_benchmark(srv, "-t", "set", "-r", str(a.load_r), "-n", str(a.load_n), "-d", "3",
+                          "-P", "16", "-q")
+            secs = time.monotonic() - t0
+            time.sleep(1)   # let lazy work settle before measuring
+            keys = dbsize(srv)
+            info = info_fields(srv, "memory")
+            rss = vm_rss_bytes(srv.pid)
+            rows[name] = dict(keys=keys, used=info.get("used_memory"), info_rss=info.get("used_memory_rss"),
+                              rss=rss, base=base, secs=secs)
+        finally:
+            srv.stop()
+    lines = [f"### Memory after loading (redis-benchmark -t set -r {a.load_r} -n {a.load_n} -d 3 -P 16)", "",
+             "| server | DBSIZE | used_memory | used_memory_rss | VmRSS | VmRSS - start | bytes/key | load s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in rows.items():
+        per_key = (r["rss"] - r["base"]) / r["keys"] if r["keys"] else None
+        lines.append(f"| {name} | {r['keys']:,} | {fmt_bytes(r['used'])} | {fmt_bytes(r['info_rss'])} | "
+                     f"{fmt_bytes(r['rss'])} | {fmt_bytes(r['rss'] - r['base'])} | "
+                     f"{per_key:.1f} | {r['secs']:.1f} |" if per_key is not None else
+                     f"| {name} | {r['keys']} | n/a | n/a | {fmt_bytes(r['rss'])} | n/a | n/a | {r['secs']:.1f} |")
+    if "keyward" in rows and "redis" in rows:
+        k, r = rows["keyward"], rows["redis"]
+        lines.append("")
+        lines.append(f"VmRSS ratio keyward/redis: **{ratio(k['rss'], r['rss'])}** "
+                     f"(growth only: {ratio(k['rss'] - k['base'], r['rss'] - r['base'])}). "
+                     f"redis-benchmark draws its random keys with its own seed per run, so the "
+                     f"DBSIZEs differ slightly; compare bytes/key.")
+    return "\n".join(lines)
+
+
+class Probe(threading.Thread):
+    """PING in a loop on one connection; remember every round trip."""
+
+    def __init__(self, srv: Server, interval: float):
+        super().__init__(daemon=True)
+        self.srv, self.interval = srv, interval
+        self.samples: list[float] = []
+        self.worst = (0.0, 0.0)   # (latency s, seconds since start)
+        self.stop_flag = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            with self.srv.connect(timeout=120) as c:
+                t_start = time.perf_counter()
+                while not self.stop_flag.is_set():
+                    t0 = time.perf_counter()
+                    c.call("PING")
+                    dt_ = time.perf_counter() - t0
+                    self.samples.append(dt_)
+                    if dt_ > self.worst[0]:
+                        self.worst = (dt_, t0 - t_start)
+                    if self.interval:
+                        time.sleep(self.interval)
+        except Exception as e:  # reported in the table
+            self.error = e
+
+
+def growth(binaries: dict[str, str], workdir: Path, a) -> str:
+    rows = {}
+    for name, binary in binaries.items():
+        srv = Server(binary, f"{name}-growth", workdir=workdir / f"{name}-growth").start()
+        try:
+            probe = Probe(srv, a.probe_interval)
+            probe.start()
+            log(f"growth: filling {name} (-r {a.growth_r} -n {a.growth_n} -P 16) with a PING probe")
+            t0 = time.monotonic()
+            out = run_benchmark(srv, "-t", "set", "-r", str(a.growth_r), "-n", str(a.growth_n),
+                                "-P", "16", "-q", "--csv")
+            secs = time.monotonic() - t0
+            probe.stop_flag.set()
+            probe.join(30)
+            bench_row = next(iter(parse_csv(out).values()), {})
+            s = sorted(probe.samples)
+            p999 = s[min(len(s) - 1, int(len(s) * 0.999))] if s else None
+            rows[name] = dict(keys=dbsize(srv), secs=secs, rps=bench_row.get("rps"),
+                              bench_max=bench_row.get("max_latency_ms"), probes=len(s),
+                              worst=probe.worst, p999=p999, error=probe.error,
+                              rss=vm_rss_bytes(srv.pid))
+        finally:
+            srv.stop()
+    lines = [f"### Latency while growing (redis-benchmark -t set -r {a.growth_r} -n {a.growth_n} -P 16; "
+             f"PING probe every {a.probe_interval * 1000:g} ms)", "",
+             "| server | DBSIZE at end | fill req/s | max PING ms (at s) | p99.9 PING ms | PINGs | "
+             "benchmark max ms | VmRSS |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in rows.items():
+        err = f" (probe error: {r['error']})" if r["error"] else ""
+        lines.append(f"| {name} | {r['keys']:,} | {r['rps'] or 0:,.0f} | {r['worst'][0] * 1000:.2f} "
+                     f"({r['worst'][1]:.1f}) | {(r['p999'] or 0) * 1000:.2f} | {r['probes']:,} | "
+                     f"{r['bench_max'] or 0:.2f} | {fmt_bytes(r['rss'])} |{err}")
+    return "\n".join(lines)
+
+
+def machine_notes(binaries: dict[str, str]) -> str:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True).stdout.strip() or "?"
+    rv = subprocess.run([binaries["redis"], "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"Run {dt.datetime.now().isoformat(timespec='seconds')} on {os.cpu_count()} CPU(s) ({cpu}); "
+            f"keyward {rev} (`{binaries['keyward']}`); {rv.split(' sha=')[0]}; "
+            f"servers without persistence, each on its own loopback port.")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--keyward", required=True, help="keyward-server binary")
+    ap.add_argument("--redis", default=shutil.which("redis-server") or "/usr/bin/redis-server")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (>= 3 advised)")
+    ap.add_argument("-n", type=int, default=200_000, help="requests per throughput run")
+    ap.add_argument("-c", "--clients", type=int, default=50)
+    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--pipeline", type=int, default=16)
+    ap.add_argument("--load-n", type=int, default=3_000_000)
+    ap.add_argument("--load-r", type=int, default=1_000_000)
+    ap.add_argument("--growth-n", type=int, default=8_000_000)
+    ap.add_argument("--growth-r", type=int, default=5_000_000)
+    ap.add_argument("--probe-interval", type=float, default=0.001, help="seconds between PINGs")
+    ap.add_argument("--growth-keyward-only", action="store_true", help="skip redis in the growth part")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,memory,growth")
+    ap.add_argument("--out", help="also write the Markdown here (default bench/out/bench-<time>.md)")
+    a = ap.parse_args(argv)
+    skip = set(filter(None, a.skip.split(",")))
+    # abspath, not resolve(): redis-server is a symlink whose name selects its mode.
+    binaries = {"keyward": os.path.abspath(a.keyward), "redis": a.redis}
+    workdir = REPO / "bench" / "out" / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    parts = ["## Keyward vs Redis", "", machine_notes(binaries)]
+    if "throughput" not in skip:
+        servers = {name: Server(b, f"{name}-tp", workdir=workdir / f"{name}-tp") for name, b in binaries.items()}
+        try:
+            for s in servers.values():
+                s.start()
+            parts += ["", throughput(servers, a)]
+        finally:
+            for s in servers.values():
+                s.stop()
+    if "memory" not in skip:
+        parts += ["", memory(binaries, workdir, a)]
+    if "growth" not in skip:
+        g = {"keyward": binaries["keyward"]} if a.growth_keyward_only else binaries
+        parts += ["", growth(g, workdir, a)]
+    text = "\n".join(parts) + "\n"
+    out = Path(a.out) if a.out else workdir.parent / f"bench-{workdir.name[4:]}.md"
+    out.write_text(text)
+    print(text)
+    log(f"written to {out}; server logs in {workdir}")
+
+
+if __name__ == "__main__":
+    main()
