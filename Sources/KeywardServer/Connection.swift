@@ -66,7 +66,6 @@ final class Connection: FileEventHandler {
         let engine = server.engine
         engine.now = unixMillis()
         while !client.closeAfterReply && !client.closeASAP && !closed {
-            if server.isPaused(for: client) { break }
             parser.authenticated = client.authenticated
             let r = parser.parse(query.readable)
             switch r {
@@ -81,6 +80,12 @@ final class Connection: FileEventHandler {
                 client.closeAfterReply = true
                 query.clear()
             case .command(let used):
+                if engine.serverState.pause != nil && mustWaitForPause() {
+                    // Leave the request in the buffer; CLIENT UNPAUSE or the deadline resumes us.
+                    server.paused.append(self)
+                    finishBatch()
+                    return
+                }
                 run()
                 query.readIndex += used
             }
@@ -132,6 +137,22 @@ final class Connection: FileEventHandler {
         if after == .off || before == .skipThis { client.out.count = mark }
         if before == .skipThis && after == .skipThis { client.replyMode = .on }
         if after == .skipNext { client.replyMode = .skipThis }
+    }
+
+    /// True when CLIENT PAUSE holds the parsed command (looked up only while a pause is set).
+    func mustWaitForPause() -> Bool {
+        let name: UnsafeRawBufferPointer
+        if parser.isInline {
+            guard let first = parser.inlineArgs.first else { return false }
+            return first.withUnsafeBytes { raw in
+                guard let spec = server.engine.table.lookup(raw) else { return false }
+                return server.engine.isPaused(client, spec)
+            }
+        }
+        guard let r = parser.args.first else { return false }
+        name = UnsafeRawBufferPointer(start: query.readable.baseAddress! + r.offset, count: r.count)
+        guard let spec = server.engine.table.lookup(name) else { return false }
+        return server.engine.isPaused(client, spec)
     }
 
     func ensureArgv(_ n: Int) {

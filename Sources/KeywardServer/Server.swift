@@ -16,12 +16,14 @@ public final class Server {
     var listeners: [Listener] = []
     var connections: [Int32: Connection] = [:]
     var pending: [Connection] = []
+    /// Connections holding a command until CLIENT PAUSE ends.
+    var paused: [Connection] = []
     var nextClientID: Int64 = 1
     var signalFD: Int32 = -1
     var parserLimits = ParserLimits()
     var queryBufferLimit: Int { options.queryBufferLimit }
     /// Actual listening port (differs from options.port when it was 0).
-    public private(set) var port = 0
+    public internal(set) var port = 0
 
     public init(engine: Engine, options: ServerOptions) throws {
         self.engine = engine
@@ -30,7 +32,7 @@ public final class Server {
         logger.level = options.logLevel
         logger.path = options.logFile
         parserLimits.maxBulkLen = options.maxBulkLen
-        engine.requirePass = options.requirePass
+        installConfigHooks()
     }
 
     func log(_ l: LogLevel, _ s: String) { logger.log(l, s) }
@@ -105,7 +107,7 @@ public final class Server {
         guard !c.closed else { return }
         c.closed = true
         loop.remove(c.fd)
-        Glibc.close(c.fd)
+        closeSocket(c.fd)
         connections[c.fd] = nil
         engine.clients[c.client.id] = nil
         if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
@@ -144,7 +146,7 @@ public final class Server {
 
     func beforeSleep() {
         engine.now = unixMillis()
-        engine.activeExpireCycle(fast: true)
+        if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: true) }
         // Monitors and killed clients may have output without having sent anything.
         for m in engine.monitors where m.out.readableCount > 0 {
             if let c = connections[m.fd] { markPending(c) }
@@ -157,6 +159,7 @@ public final class Server {
             i += 1
         }
         pending.removeAll(keepingCapacity: true)
+        if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
         for (_, c) in connections where c.client.closeASAP { close(c) }
         if let req = engine.shutdownRequest {
@@ -169,8 +172,10 @@ public final class Server {
 
     func cron() {
         engine.now = unixMillis()
-        engine.activeExpireCycle(fast: false)
-        _ = engine.dbs.first?.rehashStep()
+        engine.serverCron()
+        if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: false) }
+        rehashIdleDatabases()
+        resumePausedClients()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
             for (_, c) in connections where !c.client.isMonitor && engine.now - c.client.lastInteraction > limit {
@@ -179,7 +184,26 @@ public final class Server {
         }
     }
 
-    func isPaused(for client: ClientState) -> Bool { false }
+    func resumePausedClients() {
+        guard !paused.isEmpty else { return }
+        if let p = engine.serverState.pause, p.deadline > engine.now { return }
+        engine.serverState.pause = nil
+        let waiting = paused
+        paused.removeAll()
+        for c in waiting where !c.closed { c.processInput() }
+    }
+
+    /// Redis stops active expiry while writes are paused (it would be a write).
+    var isPausedForWrites: Bool {
+        guard let p = engine.serverState.pause else { return false }
+        return p.deadline > engine.now
+    }
+
+    /// Incremental rehash for databases nobody is writing to (Redis's incrementallyRehash:
+    /// about 1 ms of work per cron run, one database at a time).
+    func rehashIdleDatabases() {
+        for d in engine.dbs where d.rehashStep() { break }
+    }
 
     // MARK: signals and shutdown
 
@@ -237,3 +261,5 @@ func formatAddr(_ ip: String, _ port: Int) -> String { "\(ip):\(port)" }
 
 let protectedModeMessage = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
+
+@inline(__always) func closeSocket(_ fd: Int32) { _ = Glibc.close(fd) }

@@ -18,23 +18,29 @@ public enum Startup {
             print("Usage: keyward-server [/path/to/keyward.conf] [--name value ...]\n       keyward-server --version")
             return 0
         }
-        let options: ServerOptions
+        let engine = Engine()
         do {
-            options = try loadOptions(args)
+            try ConfigFile.load(arguments: args, into: engine.config)
         } catch {
-            printError("\(error)")
+            printError("\n\(error)")
             return 1
         }
+        let options = ServerOptions(engine.config)
         if options.daemonize { daemonize() }
-        let engine = Engine(databases: options.databases)
         let server: Server
         do {
             server = try Server(engine: engine, options: options)
             try server.listen()
         } catch {
-            Logger().log(.warning, "\(error)")
+            let l = Logger()
+            l.path = options.logFile
+            l.log(.warning, "\(error)")
+            if options.daemonize || !options.logFile.isEmpty { printError("\(error)") }
             return 1
         }
+        engine.serverInfo.tcpPort = server.port
+        engine.serverInfo.executable = absoluteExecutable(arguments.first ?? "keyward-server")
+        engine.serverInfo.configFile = engine.config.configFile ?? ""
         if !options.pidFile.isEmpty, let f = fopen(options.pidFile, "w") {
             fputs("\(getpid())\n", f)
             fclose(f)
@@ -66,4 +72,12 @@ public enum Startup {
 func printError(_ s: String) {
     var l = s + "\n"
     l.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// The executable's absolute path (INFO server `executable`).
+func absoluteExecutable(_ argv0: String) -> String {
+    if argv0.hasPrefix("/") { return argv0 }
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, 4095)
+    return n > 0 ? String(cString: buf) : argv0
 }

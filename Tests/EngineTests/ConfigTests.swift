@@ -15,7 +15,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(h.raw(["config", "get", "hz", "HZ"]), "*2\r\n$2\r\nhz\r\n$2\r\n10\r\n")
         XCTAssertEqual(h.raw(["config", "get", "nosuch"]), "*0\r\n")
         XCTAssertEqual(h.raw(["config", "get", "save"]), "*2\r\n$4\r\nsave\r\n$23\r\n3600 1 300 100 60 10000\r\n")
-        XCTAssertEqual(h.raw(["config", "get", "bind"]), "*2\r\n$4\r\nbind\r\n$6\r\n* -::*\r\n")
+        XCTAssertEqual(h.raw(["config", "get", "bind"]), "*2\r\n$4\r\nbind\r\n$14\r\n127.0.0.1 -::1\r\n")
         XCTAssertEqual(h.raw(["config", "get", "client-output-buffer-limit"]),
                        "*2\r\n$26\r\nclient-output-buffer-limit\r\n$67\r\nnormal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n")
         XCTAssertEqual(h.raw(["config", "get", "unixsocketperm"]), "*2\r\n$14\r\nunixsocketperm\r\n$1\r\n0\r\n")
