@@ -12,12 +12,11 @@ import RESP
 
 public final class Database {
     public var index: Int
-    var table: KeyTable
-    let seed: UInt64
+    /// A `let`, so calls need no retain of it; detachAll moves the storage out instead.
+    let table: KeyTable
 
     public init(index: Int, seed: UInt64 = 0) {
         self.index = index
-        self.seed = seed
         self.table = KeyTable(seed: seed)
     }
 
@@ -138,8 +137,7 @@ public final class Database {
     /// thread (FLUSHALL ASYNC / lazy free): drop the box or call `release()` there.
     public func detachAll() -> DetachedKeyspace {
         precondition(table.pauseCount == 0, "Database.detachAll during a scan or sampling callback")
-        let old = table
-        table = KeyTable(seed: seed)
+        let old = table.detachStorage()
         if old.slotIndexEnabled { table.enableSlotIndex() }
         return DetachedKeyspace(old)
     }

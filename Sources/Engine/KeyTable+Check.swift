@@ -24,7 +24,9 @@ extension KeyTable {
         precondition(seen.count == count, "count \(count) but \(seen.count) chained")
         var live = 0, vol = 0, free = 0
         var slots = [Int32](repeating: 0, count: clusterSlots)
-        for i in 1..<highWater where isLive(i) {
+        var slots0 = 0
+        for i in 0..<highWater where Int(i) & KeyTable.chunkMask >= KeyTable.reservedSlots { slots0 += 1 }
+        for i in 0..<highWater where isLive(i) {
             live += 1
             let e = entry(i).pointee
             if e.expireAt != 0 { vol += 1; precondition(inVolatileList(i), "volatile key \(i) not listed") }
@@ -32,7 +34,7 @@ extension KeyTable {
         }
         var f = freeHead
         while f != 0 { precondition(!isLive(f), "free list holds live \(f)"); free += 1; f = -1 - nextField(f).pointee }
-        precondition(live == count && live + free == Int(highWater) - 1, "slab accounting")
+        precondition(live == count && live + free == slots0, "slab accounting")
         precondition(vol == volatileCount, "volatileCount \(volatileCount) but \(vol)")
         var listed = Set<Int32>()
         for k in 0..<volatileList.count {
@@ -40,7 +42,7 @@ extension KeyTable {
             precondition(listed.insert(i).inserted, "slot \(i) listed twice")
             precondition(inVolatileList(i), "listed slot \(i) without flag")
         }
-        for i in 1..<highWater where inVolatileList(i) { precondition(listed.contains(i), "flag without listing \(i)") }
+        for i in 0..<highWater where Int(i) & KeyTable.chunkMask >= KeyTable.reservedSlots && inVolatileList(i) { precondition(listed.contains(i), "flag without listing \(i)") }
         for s in 0..<clusterSlots {
             precondition(Int(slots[s]) == countKeys(inSlot: s), "slot \(s) count")
             if let idx = slotIndex {

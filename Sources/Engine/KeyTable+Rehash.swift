@@ -44,6 +44,7 @@ extension KeyTable {
         guard rehashIdx >= 0 else { return false }
         var n = n
         var emptyVisits = n * 10
+        defer { if rehashIdx - t0.releasedUpTo >= BucketArray.releaseStep { t0.release(below: rehashIdx) } }
         while n > 0 && t0.used != 0 {
             n -= 1
             while t0.heads[rehashIdx] == 0 {

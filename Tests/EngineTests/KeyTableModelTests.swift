@@ -147,6 +147,29 @@ final class KeyTableModelTests: XCTestCase {
         XCTAssertEqual(counter.live, 0)
     }
 
+    /// Tables of >= 64k buckets are mmap'ed and released piecewise while a rehash drains them.
+    func testLargeTablesGrowAndShrink() {
+        let db = Database(index: 0, seed: 21)
+        let n = 200_000
+        for i in 0..<n { _ = db.set(key("big\(i)"), .int(Int64(i))) }
+        XCTAssertTrue(db.table.isRehashing)
+        XCTAssertTrue(db.table.t1.isMapped)
+        XCTAssertGreaterThan(db.table.t0.releasedUpTo, 0, "moved buckets were not released \(db.table.rehashIdx) \(db.table.t0.size) \(db.table.t1.size)")
+        db.table.checkInvariants()   // reads released (zero) buckets
+        for i in stride(from: 0, to: n, by: 7) { XCTAssertEqual(db.find(key("big\(i)")).map(describe), describe(.int(Int64(i)))) }
+        db.table.checkInvariants()
+        while db.rehashStep() {}
+        XCTAssertEqual(db.table.t0.size, 262_144)
+        for i in 0..<(n - 20_000) { _ = db.remove(key("big\(i)")) }
+        XCTAssertTrue(db.table.isRehashing, "expected a shrink in progress")
+        for i in stride(from: n - 20_000, to: n, by: 3) { XCTAssertNotNil(db.find(key("big\(i)"))) }
+        db.table.checkInvariants()
+        while db.rehashStep() {}
+        XCTAssertEqual(db.table.t0.size, 32_768)
+        XCTAssertEqual(db.count, 20_000)
+        db.table.checkInvariants()
+    }
+
     func testDetachedContentsLiveUntilReleased() {
         let counter = LiveCounter()
         let db = Database(index: 0, seed: 7)
