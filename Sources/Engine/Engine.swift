@@ -150,21 +150,32 @@ public final class Engine {
         return true
     }
 
-    /// Read lookup: lazy expiry, hit/miss stats, LRU touch.
+    /// Read lookup: lazy expiry, hit/miss stats, LRU touch. Hashes the key once.
     @inline(__always) public func lookup(db: Int, _ key: UnsafeRawBufferPointer, touch: Bool = true) -> Value? {
         let d = dbs[db]
-        _ = expireIfNeeded(d, key)
-        guard let v = d.find(key) else { stats.keyspaceMisses += 1; return nil }
+        guard let s = liveSlot(d, key) else { stats.keyspaceMisses += 1; return nil }
         stats.keyspaceHits += 1
-        if touch { d.touch(key, clock: lruClock) }
-        return v
+        if touch { d.touch(at: s, clock: lruClock) }
+        return d.value(at: s)
     }
 
     /// Write-path lookup: lazy expiry, no stats.
     @inline(__always) public func lookupWrite(db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
         let d = dbs[db]
-        _ = expireIfNeeded(d, key)
-        return d.find(key)
+        guard let s = liveSlot(d, key) else { return nil }
+        return d.value(at: s)
+    }
+
+    /// The entry handle of `key` after lazy expiry (nil when missing or just expired).
+    @inline(__always) func liveSlot(_ d: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
+        guard let s = d.findSlot(key) else { return nil }
+        if d.volatileCount > 0, let at = d.expireTime(at: s), at <= now {
+            d.remove(at: s)
+            stats.expiredKeys += 1
+            keyExpired(db: d.index, key)
+            return nil
+        }
+        return s
     }
 
     /// Bookkeeping after a write: dirty counter now; WATCH, keyspace events and propagation
