@@ -169,7 +169,7 @@ public final class Engine {
     /// The entry handle of `key` after lazy expiry (nil when missing or just expired).
     @inline(__always) func liveSlot(_ d: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
         guard let s = d.findSlot(key) else { return nil }
-        if d.volatileCount > 0, let at = d.expireTime(at: s), at <= now {
+        if d.volatileCount > 0, let at = d.expireTime(at: s), now > at {
             d.remove(at: s)
             stats.expiredKeys += 1
             keyExpired(db: d.index, key)

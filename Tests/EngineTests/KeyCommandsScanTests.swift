@@ -59,7 +59,6 @@ final class KeyCommandsScanTests: XCTestCase {
         expect(h, ["scan", "0", "type", "none"], "*2\r\n$1\r\n0\r\n*0\r\n")
         expect(h, ["scan", "0", "TYPE", "String"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n")
         expect(h, ["scan", "0", "type", "list"], "*2\r\n$1\r\n0\r\n*0\r\n")
-        expect(h, ["scan", "0", "count", "1"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n")
         expect(h, ["scan", "0", "match", "nomatch"], "*2\r\n$1\r\n0\r\n*0\r\n")
         expect(h, ["scan", "0", "count", "100", "match", "x*", "match", "a*"], "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n")
         expect(EngineHarness(proto: .v3), ["scan", "0"], "*2\r\n$1\r\n0\r\n*0\r\n")

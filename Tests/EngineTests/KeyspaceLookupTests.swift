@@ -25,7 +25,9 @@ final class KeyspaceLookupTests: XCTestCase {
         key("p").withRaw { db.setExpire($0, at: 1_003_000) }
         XCTAssertEqual(h.raw(["GET", "p"]), "$1\r\nw\r\n")
         XCTAssertNotNil(key("p").withRaw { h.engine.lookupWrite(db: 0, $0) })
-        h.engine.now = 1_003_000
+        h.engine.now = 1_003_000   // due exactly now: still live (Redis expires when now > at)
+        XCTAssertNotNil(key("p").withRaw { h.engine.lookupWrite(db: 0, $0) })
+        h.engine.now = 1_003_001
         XCTAssertNil(key("p").withRaw { h.engine.lookupWrite(db: 0, $0) })
         XCTAssertEqual(db.count, 0)
         XCTAssertEqual(h.engine.stats.expiredKeys, 2)
