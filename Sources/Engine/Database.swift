@@ -15,9 +15,9 @@ public final class Database {
     /// A `let`, so calls need no retain of it; detachAll moves the storage out instead.
     let table: KeyTable
 
-    public init(index: Int, seed: UInt64 = 0) {
+    public init(index: Int, seed: UInt64 = 0, clock: AccessClock = AccessClock()) {
         self.index = index
-        self.table = KeyTable(seed: seed)
+        self.table = KeyTable(seed: seed, clock: clock)
     }
 
     /// Number of keys. O(1).

@@ -35,7 +35,11 @@ public final class Engine {
     public let table: CommandTable
     public var stats = ServerStats()
     /// Cached wall clock (ms) for the command being run; refreshed by the server per event.
-    public var now: Int64 = unixMillis()
+    public var now: Int64 = unixMillis() {
+        didSet { accessClock.seconds = UInt32(truncatingIfNeeded: now / 1000) }
+    }
+    /// `now` in seconds, shared with the databases for new keys' access clock.
+    public let accessClock: AccessClock
     /// Changes since the last save (Redis's server.dirty).
     public var dirty: Int64 = 0
     public var lastSave: Int64 = unixMillis() / 1000
@@ -61,7 +65,10 @@ public final class Engine {
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
-        self.dbs = (0..<databases).map { Database(index: $0, seed: hashSeed) }
+        let clock = AccessClock()
+        clock.seconds = UInt32(truncatingIfNeeded: unixMillis() / 1000)
+        self.accessClock = clock
+        self.dbs = (0..<databases).map { Database(index: $0, seed: hashSeed, clock: clock) }
         self.table = CommandTable()
         installServerHooks()
     }

@@ -54,6 +54,8 @@ final class KeyTable {
     /// > 0 while a scan or sampling callback runs: no rehash steps, no removeAll.
     var pauseCount = 0
     var count = 0
+    /// The access clock new entries start with (OBJECT IDLETIME counts from creation, as Redis).
+    let clock: AccessClock
     var volatileCount = 0
 
     // Slab (KeyTable+Slab.swift)
@@ -72,7 +74,8 @@ final class KeyTable {
     var slotCounts: UnsafeMutablePointer<Int32>? = nil
     var slotIndex: SlotLists? = nil
 
-    init(seed: UInt64) {
+    init(seed: UInt64, clock: AccessClock = AccessClock()) {
+        self.clock = clock
         hasher = KeyHasher(seed: seed)
         rng = WyRand(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         chunks = UnsafeMutablePointer.allocate(capacity: 1)
@@ -167,12 +170,12 @@ final class KeyTable {
         let e = entry(i)
         if rehashIdx >= 0 {
             let b = t1.bucket(h)
-            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t1.heads[b], lru: 0))
+            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t1.heads[b], lru: clock.seconds))
             t1.heads[b] = i
             t1.used += 1
         } else {
             let b = t0.bucket(h)
-            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t0.heads[b], lru: 0))
+            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t0.heads[b], lru: clock.seconds))
             t0.heads[b] = i
             t0.used += 1
         }
@@ -260,3 +263,10 @@ final class KeyTable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The engine's LRU clock (seconds), shared by every database so inserts can stamp entries
+/// without the engine touching each key after creating it.
+public final class AccessClock {
+    public var seconds: UInt32 = 0
+    public init() {}
+}

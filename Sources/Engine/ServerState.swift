@@ -133,7 +133,7 @@ extension Engine {
         }
         config.onChange("databases") { [unowned self] v in
             let n = Int(v.numberValue)
-            if n != self.dbs.count { self.dbs = (0..<n).map { Database(index: $0, seed: self.hashSeed) } }
+            if n != self.dbs.count { self.dbs = (0..<n).map { Database(index: $0, seed: self.hashSeed, clock: self.accessClock) } }
         }
     }
 
