@@ -17,8 +17,9 @@ public struct Argv {
 
     /// A stored copy of argument `i`.
     @inline(__always) public func bytes(_ i: Int) -> Bytes { Bytes(base[i]) }
-    /// Lossy UTF-8 of argument `i` (option names, error texts).
-    public func string(_ i: Int) -> String { String(decoding: base[i], as: UTF8.self) }
+    /// Argument `i` as a String that keeps every byte (see `byteString`): option names,
+    /// error texts. Not for the hot path.
+    public func string(_ i: Int) -> String { byteString(base[i]) }
     /// Argument `i` as a strict integer (Redis's string2ll).
     @inline(__always) public func int(_ i: Int) -> Int64? { parseInt64(base[i]) }
 

@@ -1,3 +1,5 @@
+import RESP
+
 // The catalogue of error replies, byte-identical to Redis 7.0's texts (server.c shared.*,
 // and the per-command messages). Defined once; handlers refer to these names.
 
@@ -25,25 +27,32 @@ public enum WireError {
     public static func unknownCommand(_ name: String, _ args: [String]) -> String {
         var list = ""
         for a in args where list.utf8.count < 128 {
-            list += "'\(truncated(a, 128 - list.utf8.count))' "
+            list += "'\(truncated(cString(a), 128 - rawBytes(list).count))' "
         }
-        return "ERR unknown command '\(truncated(name, 128))', with args beginning with: \(list)"
+        return "ERR unknown command '\(truncated(cString(name), 128))', with args beginning with: \(list)"
     }
     public static func wrongArity(_ name: String) -> String {
         "ERR wrong number of arguments for '\(name)' command"
     }
     public static func unknownSubcommand(_ sub: String, _ cmd: String) -> String {
-        "ERR unknown subcommand '\(truncated(sub, 128))'. Try \(cmd.uppercased()) HELP."
+        "ERR unknown subcommand '\(truncated(cString(sub), 128))'. Try \(asciiUppercased(cString(cmd))) HELP."
     }
     public static func invalidExpireTime(_ cmd: String) -> String {
         "ERR invalid expire time in '\(cmd)' command"
     }
 
+    /// The first `n` bytes of a byte string (C's `%.Ns`).
     static func truncated(_ s: String, _ n: Int) -> String {
-        s.utf8.count <= n ? s : String(decoding: s.utf8.prefix(n), as: UTF8.self)
+        let b = rawBytes(s)
+        return b.count <= n ? s : b.prefix(n).withUnsafeBytes { byteString($0) }
     }
     /// getIntFromObjectOrReply: an integer that doesn't fit in a C int.
     public static let intOutOfRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
     /// SCAN-family cursor that isn't an unsigned 64-bit decimal.
     public static let invalidCursor = "ERR invalid cursor"
+}
+
+/// C's toupper over each byte (Unicode case mapping would change non-ASCII text).
+public func asciiUppercased(_ s: String) -> String {
+    rawBytes(s).map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }.withUnsafeBytes { byteString($0) }
 }

@@ -37,11 +37,9 @@ extension ByteBuffer {
     /// `-text` (the text carries its own prefix, e.g. `ERR ...`). Newlines are replaced as Redis does.
     public mutating func writeError(_ s: String) {
         append(byte: 45)
-        var s = s
-        if s.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-            s = String(decoding: s.utf8.map { $0 == 13 || $0 == 10 ? 32 : $0 }, as: UTF8.self)
-        }
-        append(s); crlf()
+        var b = rawBytes(s)
+        for i in b.indices where b[i] == 13 || b[i] == 10 { b[i] = 32 }
+        append(b); crlf()
     }
 
     @inline(__always) public mutating func writeInt(_ v: Int64) {

@@ -121,8 +121,14 @@ public struct RequestParser: Sendable {
     }
 
     mutating func parseInline(_ buf: UnsafeRawBufferPointer) -> ParseResult {
+        // Redis finds the end of an inline request with strchr(): a NUL byte before the
+        // newline hides it, and the request waits (up to the inline size limit).
         var nl = -1
-        for i in 0..<buf.count where buf[i] == 10 { nl = i; break }
+        for i in 0..<buf.count {
+            let b = buf[i]
+            if b == 10 { nl = i; break }
+            if b == 0 { break }
+        }
         if nl < 0 {
             return buf.count > limits.maxInlineSize ? .error("ERR Protocol error: too big inline request") : .needMore
         }
