@@ -26,8 +26,11 @@ public enum WireError {
     /// Redis 7.0 (server.c processCommand): up to 128 bytes of quoted arguments in total.
     public static func unknownCommand(_ name: String, _ args: [String]) -> String {
         var list = ""
-        for a in args where list.utf8.count < 128 {
-            list += "'\(truncated(cString(a), 128 - rawBytes(list).count))' "
+        var length = 0   // bytes in `list` as sent (Redis's sdslen)
+        for a in args where length < 128 {
+            let part = "'\(truncated(cString(a), 128 - length))' "
+            list += part
+            length += rawBytes(part).count
         }
         return "ERR unknown command '\(truncated(cString(name), 128))', with args beginning with: \(list)"
     }

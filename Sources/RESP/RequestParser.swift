@@ -148,15 +148,18 @@ public struct RequestParser: Sendable {
     func findCR(_ buf: UnsafeRawBufferPointer, from: Int) -> Int? {
         var i = from
         let n = buf.count
+        // strchr() semantics, as Redis: a NUL ends the search (the line is then incomplete).
         while i < n {
-            if buf[i] == 13 { return i }
+            let b = buf[i]
+            if b == 13 { return i }
+            if b == 0 { return nil }
             i += 1
         }
         return nil
     }
 
     func printable(_ b: UInt8) -> String {
-        String(decoding: [b], as: UTF8.self)
+        [b].withUnsafeBytes { byteString($0) }
     }
 }
 
@@ -202,7 +205,10 @@ public func splitArgs(_ line: UnsafeRawBufferPointer) -> [[UInt8]]? {
     var out: [[UInt8]] = []
     var i = 0
     let n = line.count
-    func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 10 || c == 13 || c == 9 || c == 11 || c == 12 }
+    // C's isspace() skips between words and follows a closing quote; inside a word only
+    // space, \n, \r, \t and NUL end it (sdssplitargs).
+    func isSpace(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) }
+    func endsWord(_ c: UInt8) -> Bool { c == 32 || c == 10 || c == 13 || c == 9 || c == 0 }
     func hex(_ c: UInt8) -> UInt8? {
         switch c {
         case 48...57: return c - 48
@@ -252,7 +258,7 @@ public func splitArgs(_ line: UnsafeRawBufferPointer) -> [[UInt8]]? {
             } else {
                 if i >= n { done = true; break }
                 let c = line[i]
-                if isSpace(c) { done = true }
+                if endsWord(c) { done = true }
                 else if c == 34 { inDQ = true }
                 else if c == 39 { inSQ = true }
                 else { cur.append(c) }
