@@ -179,7 +179,7 @@ enum ClientCommands {
     static func pause(_ c: Call) {
         let a = c.argv
         if a.count > 4 {
-            c.error("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."); return
+            c.error("ERR unknown subcommand or wrong number of arguments for '\(WireError.truncated(cString(c.argv.string(1)), 128))'. Try CLIENT HELP."); return
         }
         guard let ms = a.int(2) else { c.error(WireError.timeout); return }
         if ms < 0 { c.error("ERR timeout is negative"); return }
@@ -221,7 +221,7 @@ enum ClientCommands {
                 c.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"); return
             }
         } else if a.count > 4 {
-            c.error("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."); return
+            c.error("ERR unknown subcommand or wrong number of arguments for '\(WireError.truncated(cString(c.argv.string(1)), 128))'. Try CLIENT HELP."); return
         }
         guard let t = c.engine.clients[target], let hook = c.engine.serverState.unblockClient else { c.int(0); return }
         c.int(hook(t, asError) ? 1 : 0)

@@ -61,7 +61,12 @@ extension KeyCommands {
     /// INT_MAX (OBJ_SHARED_REFCOUNT); every other value is referenced once by its key.
     static func objectRefcount(_ c: Call) {
         guard let v = objectLookup(c) else { return }
-        if case .int(let i) = v, i >= 0 && i < 10000 { c.int(Int64(Int32.max)) } else { c.int(1) }
+        // With maxmemory set and an LRU/LFU policy Redis stops sharing them (each object needs
+        // its own access clock): MAXMEMORY_FLAG_NO_SHARED_INTEGERS.
+        let e = c.engine
+        let policy = e.maxmemoryPolicy
+        let noShared = e.config.memory("maxmemory") != 0 && (policy.hasSuffix("-lru") || policy.hasSuffix("-lfu"))
+        if case .int(let i) = v, i >= 0 && i < 10000, !noShared { c.int(Int64(Int32.max)) } else { c.int(1) }
     }
 
     static func objectIdletime(_ c: Call) {

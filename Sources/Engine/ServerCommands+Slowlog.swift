@@ -14,7 +14,7 @@ extension ServerCommands {
                 }
                 count = n == -1 ? log.count : Int(min(n, Int64(Int.max)))
             } else if c.argv.count > 3 {
-                c.error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP."); return
+                c.error("ERR unknown subcommand or wrong number of arguments for '\(WireError.truncated(cString(c.argv.string(1)), 128))'. Try SLOWLOG HELP."); return
             }
             let entries = log.reversed().prefix(count)
             c.array(entries.count)
