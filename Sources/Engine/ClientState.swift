@@ -43,5 +43,11 @@ public final class ClientState {
     /// Output offset at the start of the current command (reply-mode skipping, CLIENT REPLY).
     public var replyStart = 0
 
+    /// Set while the client waits in a blocking command (BLPOP, BZPOPMIN, ...).
+    public internal(set) var blocked: BlockedState? = nil
+    /// True inside MULTI/EXEC and scripts, where commands must not block (they answer as on
+    /// timeout instead).
+    public var denyBlocking = false
+
     public init(id: Int64) { self.id = id }
 }

@@ -62,6 +62,10 @@ public final class Engine {
     public var serverInfo = ServerInfo()
     /// Slowlog, latency monitor, client pause, ops/sec samples and INFO hooks.
     public let serverState = ServerState()
+    /// Clients waiting in blocking commands (Engine+Blocking.swift).
+    public let blocking = BlockingState()
+    /// Compact-encoding thresholds from the config (EncodingLimits.swift).
+    public var limits = EncodingLimits()
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -71,6 +75,8 @@ public final class Engine {
         self.dbs = (0..<databases).map { Database(index: $0, seed: hashSeed, clock: clock) }
         self.table = CommandTable()
         installServerHooks()
+        installEncodingLimitHooks()
+        serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
     }
 
     /// The LRU clock Redis keeps per object (seconds, 24 bits in Redis; 32 here).
@@ -114,6 +120,7 @@ public final class Engine {
         if client.commandFailed { cmd.stats.failed += 1 }
         stats.totalCommands += 1
         afterCall?(client, cmd, argv, dur)
+        if !blocking.ready.isEmpty { serveBlockedClients() }
         if !monitors.isEmpty && !cmd.flags.contains(.skipMonitor) && !cmd.flags.contains(.admin) {
             feedMonitors(client, argv)
         }
@@ -189,6 +196,7 @@ public final class Engine {
     /// hang off `keyChangeObservers` as their issues land.
     @inline(__always) public func keyModified(db: Int, _ key: UnsafeRawBufferPointer, event: StaticString) {
         dirty += 1
+        signalKeyAsReady(db, key)
         for o in keyChangeObservers { o(db, key, event) }
     }
 

@@ -65,7 +65,7 @@ final class Connection: FileEventHandler {
     func processInput() {
         let engine = server.engine
         engine.now = unixMillis()
-        while !client.closeAfterReply && !client.closeASAP && !closed {
+        while !client.closeAfterReply && !client.closeASAP && !closed && client.blocked == nil {
             parser.authenticated = client.authenticated
             let r = parser.parse(query.readable)
             switch r {

@@ -31,6 +31,9 @@ public final class EventLoop {
     var timers: [Timer] = []
     var nextTimerID = 1
     public var beforeSleep: [() -> Void] = []
+    /// Milliseconds until something outside the timers needs the loop (blocked clients'
+    /// deadlines); nil = nothing.
+    public var wakeupHint: (() -> Int?)? = nil
 
     public init() throws {
         epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -118,6 +121,7 @@ public final class EventLoop {
                 let wait = (next - monotonicMicrosNow() + 999) / 1000
                 timeout = Int32(clamping: max(0, min(wait, 1000)))
             }
+            if let hint = wakeupHint?() { timeout = min(timeout, Int32(clamping: max(0, hint))) }
             let n = epoll_wait(epfd, events, Int32(maxEvents), timeout)
             if n < 0 {
                 if errno == EINTR { continue }

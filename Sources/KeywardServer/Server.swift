@@ -63,6 +63,10 @@ public final class Server {
     public func run() throws {
         try setupSignals()
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
+        loop.wakeupHint = { [unowned self] in
+            guard let d = self.engine.nextBlockingDeadline else { return nil }
+            return Int(d - unixMillis()) + 1
+        }
         engine.activeExpire.hz = options.hz
         loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
         log(.notice, "Ready to accept connections tcp")
@@ -110,6 +114,7 @@ public final class Server {
         closeSocket(c.fd)
         connections[c.fd] = nil
         engine.clients[c.client.id] = nil
+        if c.client.blocked != nil { engine.forgetBlockedClient(c.client) }
         if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
     }
 
@@ -147,6 +152,8 @@ public final class Server {
     func beforeSleep() {
         engine.now = unixMillis()
         if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: true) }
+        engine.handleBlockedTimeouts()
+        resumeUnblockedClients()
         // Monitors and killed clients may have output without having sent anything.
         for m in engine.monitors where m.out.readableCount > 0 {
             if let c = connections[m.fd] { markPending(c) }
@@ -180,6 +187,20 @@ public final class Server {
             let limit = Int64(options.timeoutSeconds) * 1000
             for (_, c) in connections where !c.client.isMonitor && engine.now - c.client.lastInteraction > limit {
                 close(c)
+            }
+        }
+    }
+
+    /// Clients whose blocking command was served, timed out or was unblocked: flush their
+    /// reply and run whatever they pipelined behind it.
+    func resumeUnblockedClients() {
+        let b = engine.blocking
+        while !b.unblocked.isEmpty {
+            let list = b.unblocked
+            b.unblocked.removeAll()
+            for cl in list {
+                guard let c = connections[cl.fd], c.client === cl, !c.closed else { continue }
+                if c.query.readableCount > 0 { c.processInput() } else { markPending(c) }
             }
         }
     }
