@@ -25,22 +25,10 @@ extension BitCommands {
         }
         v.withStringBytes { p in
             var firstMask: UInt8 = 0, lastMask: UInt8 = 0
-            var total = Int64(p.count)
             if argc >= 4 {
-                if isBit { total <<= 3 }
-                if start < 0 { start = total + start }
-                if end < 0 { end = total + end }
-                if start < 0 { start = 0 }
-                if end < 0 { end = 0 }
-                if end >= total { end = total - 1 }
-                if isBit && start <= end {
-                    firstMask = ~UInt8(truncatingIfNeeded: (1 << (8 - (start & 7))) - 1)
-                    lastMask = UInt8(truncatingIfNeeded: (1 << (7 - (end & 7))) - 1)
-                    start >>= 3
-                    end >>= 3
-                }
+                (firstMask, lastMask) = normalizeRange(&start, &end, length: p.count, isBit: isBit)
             } else {
-                end = total - 1
+                end = Int64(p.count) - 1
             }
             guard start <= end else { c.int(0); return }
             let s = Int(start), e = Int(end)
@@ -74,21 +62,10 @@ extension BitCommands {
         }
         v.withStringBytes { p in
             var firstMask: UInt8 = 0, lastMask: UInt8 = 0
-            var total = Int64(p.count)
+            let total = Int64(p.count)
             if argc >= 4 {
                 if !endGiven { end = isBit ? (total << 3) + 7 : total - 1 }
-                if isBit { total <<= 3 }
-                if start < 0 { start = total + start }
-                if end < 0 { end = total + end }
-                if start < 0 { start = 0 }
-                if end < 0 { end = 0 }
-                if end >= total { end = total - 1 }
-                if isBit && start <= end {
-                    firstMask = ~UInt8(truncatingIfNeeded: (1 << (8 - (start & 7))) - 1)
-                    lastMask = UInt8(truncatingIfNeeded: (1 << (7 - (end & 7))) - 1)
-                    start >>= 3
-                    end >>= 3
-                }
+                (firstMask, lastMask) = normalizeRange(&start, &end, length: p.count, isBit: isBit)
             } else {
                 end = total - 1
             }
@@ -96,6 +73,25 @@ extension BitCommands {
             c.int(bitposInRange(p, start: Int(start), end: Int(end), bit: bit == 1,
                                 firstMask: firstMask, lastMask: lastMask, endGiven: endGiven))
         }
+    }
+
+    /// Redis's shared range handling for BITCOUNT and BITPOS: negative indexes from the end,
+    /// clamping, and in BIT mode byte indexes plus masks for the bits outside the range in the
+    /// first and last byte. Returns (firstMask, lastMask).
+    private static func normalizeRange(_ start: inout Int64, _ end: inout Int64, length: Int, isBit: Bool) -> (UInt8, UInt8) {
+        var total = Int64(length)
+        if isBit { total <<= 3 }
+        if start < 0 { start = total + start }
+        if end < 0 { end = total + end }
+        if start < 0 { start = 0 }
+        if end < 0 { end = 0 }
+        if end >= total { end = total - 1 }
+        guard isBit && start <= end else { return (0, 0) }
+        let first = ~UInt8(truncatingIfNeeded: (1 << (8 - (start & 7))) - 1)
+        let last = UInt8(truncatingIfNeeded: (1 << (7 - (end & 7))) - 1)
+        start >>= 3
+        end >>= 3
+        return (first, last)
     }
 
     /// The bitpos body of Redis 7.0: the masked first byte, the whole middle, the masked last
