@@ -5,9 +5,17 @@
 import RESP
 
 public struct Call {
-    public let engine: Engine
-    public let client: ClientState
+    // unowned(unsafe): a Call lives only while its command runs, and both outlive it; strong
+    // references cost a retain/release pair per copy on the hot path.
+    public unowned(unsafe) let engine: Engine
+    public unowned(unsafe) let client: ClientState
     public let argv: Argv
+
+    @inline(__always) public init(engine: Engine, client: ClientState, argv: Argv) {
+        self.engine = engine
+        self.client = client
+        self.argv = argv
+    }
 
     @inline(__always) public var db: Database { engine.dbs[client.db] }
     @inline(__always) public var proto: RESPVersion { client.proto }
