@@ -64,6 +64,11 @@ public final class Engine {
     public let serverState = ServerState()
     /// Clients waiting in blocking commands (Engine+Blocking.swift).
     public let blocking = BlockingState()
+    /// Hands a detached keyspace to a background thread to free (set by the server; nil frees
+    /// inline). FLUSHALL/FLUSHDB ASYNC use it.
+    public var lazyFree: ((DetachedKeyspace) -> Void)? = nil
+    /// lazyfree-lazy-user-flush: plain FLUSHALL/FLUSHDB behave as ASYNC.
+    public var lazyFreeUserFlush = false
     /// Compact-encoding thresholds from the config (EncodingLimits.swift).
     public var limits = EncodingLimits()
 
@@ -76,6 +81,7 @@ public final class Engine {
         self.table = CommandTable()
         installServerHooks()
         installEncodingLimitHooks()
+        config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
     }
 

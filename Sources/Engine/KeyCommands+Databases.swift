@@ -114,24 +114,29 @@ extension KeyCommands {
     }
 
     /// Empties db `i`; every key counts as a change.
-    static func emptyDB(_ e: Engine, _ i: Int) {
+    static func emptyDB(_ e: Engine, _ i: Int, async: Bool = false) {
         let d = e.dbs[i]
         e.dirty += Int64(d.count)
         // Observers see the keys before they go (WATCH is touched while the keys still exist).
         for o in e.dbChangeObservers { o(i) }
-        d.removeAll() // ASYNC will detach the table to a background free once Database can.
+        // ASYNC (or lazyfree-lazy-user-flush): detach in O(1) and free on the lazy-free thread.
+        if (async || e.lazyFreeUserFlush), let free = e.lazyFree, d.count > 64 {
+            free(d.detachAll())
+        } else {
+            d.removeAll()
+        }
         e.activeExpire.setAverageTTL(i, 0)
     }
 
     static func flushdb(_ c: Call) {
-        guard flushMode(c) != nil else { return }
-        emptyDB(c.engine, c.client.db)
+        guard let async = flushMode(c) else { return }
+        emptyDB(c.engine, c.client.db, async: async)
         c.ok()
     }
 
     static func flushall(_ c: Call) {
-        guard flushMode(c) != nil else { return }
-        for i in c.engine.dbs.indices { emptyDB(c.engine, i) }
+        guard let async = flushMode(c) else { return }
+        for i in c.engine.dbs.indices { emptyDB(c.engine, i, async: async) }
         c.ok()
     }
 

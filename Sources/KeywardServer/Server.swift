@@ -21,6 +21,7 @@ public final class Server {
     var nextClientID: Int64 = 1
     var signalFD: Int32 = -1
     var parserLimits = ParserLimits()
+    let lazyFree = LazyFree()
     var queryBufferLimit: Int { options.queryBufferLimit }
     /// Actual listening port (differs from options.port when it was 0).
     public internal(set) var port = 0
@@ -33,6 +34,8 @@ public final class Server {
         logger.path = options.logFile
         parserLimits.maxBulkLen = options.maxBulkLen
         installConfigHooks()
+        lazyFree.start()
+        engine.lazyFree = { [lazyFree] d in lazyFree.submit(d) }
     }
 
     func log(_ l: LogLevel, _ s: String) { logger.log(l, s) }
