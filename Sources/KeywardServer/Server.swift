@@ -116,6 +116,7 @@ public final class Server {
         engine.clients[c.client.id] = nil
         if c.client.blocked != nil { engine.forgetBlockedClient(c.client) }
         if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
+        engine.pubsubClientGone(c.client)
     }
 
     func markPending(_ c: Connection) {
@@ -157,6 +158,10 @@ public final class Server {
         // Monitors and killed clients may have output without having sent anything.
         for m in engine.monitors where m.out.readableCount > 0 {
             if let c = connections[m.fd] { markPending(c) }
+        }
+        // Subscribers that received published messages.
+        for s in engine.pubsub.takeWritten() {
+            if let c = connections[s.fd] { markPending(c) }
         }
         var i = 0
         while i < pending.count {
