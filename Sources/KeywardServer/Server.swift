@@ -190,7 +190,8 @@ public final class Server {
         resumePausedClients()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
-            for (_, c) in connections where !c.client.isMonitor && engine.now - c.client.lastInteraction > limit {
+            // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
+            for (_, c) in connections where !c.client.isMonitor && c.client.pubsub == nil && engine.now - c.client.lastInteraction > limit {
                 close(c)
             }
         }
