@@ -48,6 +48,10 @@ public final class ClientState {
     /// True inside MULTI/EXEC and scripts, where commands must not block (they answer as on
     /// timeout instead).
     public var denyBlocking = false
+    /// Pub/sub subscriptions; nil unless subscribed to something (Redis's CLIENT_PUBSUB).
+    public internal(set) var pubsub: ClientPubSub? = nil
+    /// When (unix seconds) the output buffer first went past its soft limit; 0 = under it.
+    public var outputSoftLimitSince: Int64 = 0
 
     public init(id: Int64) { self.id = id }
 }

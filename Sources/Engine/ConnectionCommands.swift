@@ -35,6 +35,13 @@ enum ConnectionCommands {
 
     static func ping(_ c: Call) {
         if c.argv.count > 2 { c.error(WireError.wrongArity("ping")); return }
+        if c.client.pubsub != nil && c.proto == .v2 {
+            // RESP2 subscribers can only read push-shaped replies (pubsub.c pingCommand).
+            c.array(2)
+            c.bulk("pong")
+            if c.argv.count == 2 { c.bulk(c.argv[1]) } else { c.bulk("") }
+            return
+        }
         if c.argv.count == 2 { c.bulk(c.argv[1]) } else { c.simple("PONG") }
     }
 
@@ -127,6 +134,7 @@ enum ConnectionCommands {
 
     static func reset(_ c: Call) {
         let cl = c.client
+        c.engine.pubsubClientGone(cl)
         cl.db = 0
         cl.proto = .v2
         cl.name = nil

@@ -71,6 +71,8 @@ public final class Engine {
     public var lazyFreeUserFlush = false
     /// Compact-encoding thresholds from the config (EncodingLimits.swift).
     public var limits = EncodingLimits()
+    /// Pub/sub registry and cached keyspace-notification flags (PubSub.swift, Notifications.swift).
+    public let pubsub = PubSub()
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -82,6 +84,7 @@ public final class Engine {
         installServerHooks()
         installEncodingLimitHooks()
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
+        installPubSubHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
     }
 
@@ -117,6 +120,7 @@ public final class Engine {
             rejectCall(client, WireError.noAuth, cmd)
             return
         }
+        if client.pubsub != nil && rejectedInSubscribedMode(client, cmd) { return }
         client.lastCommandName = cmd.fullName
         let start = monotonicMicros()
         cmd.handler(Call(engine: self, client: client, argv: argv))
@@ -173,7 +177,11 @@ public final class Engine {
     /// Read lookup: lazy expiry, hit/miss stats, LRU touch. Hashes the key once.
     @inline(__always) public func lookup(db: Int, _ key: UnsafeRawBufferPointer, touch: Bool = true) -> Value? {
         let d = dbs[db]
-        guard let s = liveSlot(d, key) else { stats.keyspaceMisses += 1; return nil }
+        guard let s = liveSlot(d, key) else {
+            stats.keyspaceMisses += 1
+            if pubsub.notifying { notifyKeyEvent(db: db, key, "keymiss") }
+            return nil
+        }
         stats.keyspaceHits += 1
         if touch { d.touch(at: s, clock: lruClock) }
         return d.value(at: s)
@@ -203,11 +211,13 @@ public final class Engine {
     @inline(__always) public func keyModified(db: Int, _ key: UnsafeRawBufferPointer, event: StaticString) {
         dirty += 1
         signalKeyAsReady(db, key)
+        if pubsub.notifying { notifyKeyEvent(db: db, key, event) }
         for o in keyChangeObservers { o(db, key, event) }
     }
 
     /// Called when a key is removed because it expired (lazy or active).
     public func keyExpired(db: Int, _ key: UnsafeRawBufferPointer) {
+        if pubsub.notifying { notifyKeyEvent(db: db, key, "expired") }
         for o in keyChangeObservers { o(db, key, "expired") }
     }
 

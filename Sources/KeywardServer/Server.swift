@@ -119,6 +119,7 @@ public final class Server {
         engine.clients[c.client.id] = nil
         if c.client.blocked != nil { engine.forgetBlockedClient(c.client) }
         if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
+        engine.pubsubClientGone(c.client)
     }
 
     func markPending(_ c: Connection) {
@@ -161,6 +162,10 @@ public final class Server {
         for m in engine.monitors where m.out.readableCount > 0 {
             if let c = connections[m.fd] { markPending(c) }
         }
+        // Subscribers that received published messages.
+        for s in engine.pubsub.takeWritten() {
+            if let c = connections[s.fd] { markPending(c) }
+        }
         var i = 0
         while i < pending.count {
             let c = pending[i]
@@ -188,7 +193,8 @@ public final class Server {
         resumePausedClients()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
-            for (_, c) in connections where !c.client.isMonitor && engine.now - c.client.lastInteraction > limit {
+            // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
+            for (_, c) in connections where !c.client.isMonitor && c.client.pubsub == nil && engine.now - c.client.lastInteraction > limit {
                 close(c)
             }
         }
