@@ -66,6 +66,8 @@ public final class Engine {
     public let blocking = BlockingState()
     /// Compact-encoding thresholds from the config (EncodingLimits.swift).
     public var limits = EncodingLimits()
+    /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
+    public var storeList: (([Bytes]) -> Value)? = nil
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
