@@ -95,7 +95,7 @@ extension SetCommands {
         let result = dst == nil ? nil : SetValue()
         let max = SetCommands.limit(c)
         var done = false
-        first.forEachElement { e in
+        first.forEachOwned { e in
             if done { return }
             let inAll = e.withMember { m in others.allSatisfy { $0.contains(m) } }
             guard inAll else { return }

@@ -43,6 +43,7 @@ extension SetCommands {
         let size = set.count
         // CASE 1: everything goes; the reply is the set's union with itself (its order).
         if l >= Int64(size) {
+            _ = c.lookup(key)   // Redis replies through SUNION's read lookup: a keyspace hit
             replyMembers(c, union([set], limit: limit(c)))
             c.db.remove(key)
             c.modified(key, event: "spop")

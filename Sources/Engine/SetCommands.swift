@@ -64,7 +64,7 @@ enum SetCommands {
                         summary: "Incrementally iterate Set elements",
                         complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
                         since: "2.8.0", handler: sscan),
-        ] + SortCommand.specs()
+        ] + SortCommand.specs()   // SORT reads sets (and lists, sorted sets): listed with them
     }
 
     /// Key positions of `CMD numkeys key...` (SINTERCARD): none when numkeys is not a positive

@@ -166,7 +166,7 @@ public final class SetValue: ObjectValue {
     }
 
     /// Every member as an owned element (keeps hashtable members without copying their bytes).
-    public func forEachElement(_ body: (SetElement) -> Void) {
+    public func forEachOwned(_ body: (SetElement) -> Void) {
         if let t = table {
             t.forEach { k, _ in body(.bytes(k)) }
         } else {

@@ -207,6 +207,19 @@ final class SetCommandsTests: XCTestCase {
         XCTAssertEqual(h.strings("SMEMBERS", "s"), ["a"])
     }
 
+    /// Keyspace hits/misses as Redis counts them: write lookups count nothing, SPOP of the
+    /// whole set replies through SUNION's read lookup (one hit), SINTERCARD reads every key.
+    func testKeyspaceStats() {
+        let h = EngineHarness()
+        h.run("SADD", "s", "1", "2")
+        h.run("SPOP", "s", "5")
+        h.run("SADD", "s", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+        h.run("SPOP", "s", "2")
+        h.run("SINTERCARD", "2", "s", "missing")
+        XCTAssertEqual(h.engine.stats.keyspaceHits, 2)
+        XCTAssertEqual(h.engine.stats.keyspaceMisses, 1)
+    }
+
     func testCommandMetadata() {
         let h = EngineHarness()
         XCTAssertEqual(h.strings("COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"), ["a", "b"])
