@@ -73,6 +73,8 @@ public final class Engine {
     public var limits = EncodingLimits()
     /// Pub/sub registry and cached keyspace-notification flags (PubSub.swift, Notifications.swift).
     public let pubsub = PubSub()
+    /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
+    public var storeList: (([Bytes]) -> Value)? = nil
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
