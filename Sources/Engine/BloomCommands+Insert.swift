@@ -83,7 +83,7 @@ extension BloomCommands {
             guard let f = BloomFilter.make(capacity: UInt64(o.capacity), error: o.error,
                                            expansion: UInt32(truncatingIfNeeded: o.expansion),
                                            scaling: !o.nonScaling) else {
-                c.error(insufficientMemory); return
+                c.error(creationError(error: o.error, scaling: !o.nonScaling)); return
             }
             c.db.add(key, .object(f))
             bf = f

@@ -128,15 +128,20 @@ enum BloomCommands {
         // RedisBloom keeps the expansion in an unsigned int.
         guard let bf = BloomFilter.make(capacity: UInt64(capacity), error: error,
                                         expansion: UInt32(truncatingIfNeeded: expansion), scaling: !nonScaling) else {
-            c.error(insufficientMemory); return
+            c.error(creationError(error: error, scaling: !nonScaling)); return
         }
         c.db.add(key, .object(bf))
         c.modified(key, event: "bf.reserve")
         c.ok()
     }
 
-    /// Filter creation failing on size (RedisBloom 2.8: SB_OOM from a failed allocation).
-    static let insufficientMemory = "ERR Insufficient memory to create filter"
+    /// Why BloomFilter.make failed: RedisBloom replies SB_OOM (a failed allocation: here, over
+    /// the size limit) apart from SB_INVALID, reachable only when the tightened error rate of a
+    /// subnormal request underflows to 0.
+    static func creationError(error: Double, scaling: Bool) -> String {
+        error * (scaling ? BloomFilter.tightening : 1) > 0 ? "ERR Insufficient memory to create filter"
+            : "ERR could not create filter"
+    }
 
     // MARK: BF.ADD / BF.MADD
 

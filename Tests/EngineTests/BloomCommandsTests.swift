@@ -110,6 +110,10 @@ final class BloomCommandsTests: XCTestCase {
         expect(h, ["BF.RESERVE", "k", "0.01", "4", "expansion", "str"], "-ERR bad expansion\r\n")
         expect(h, ["BF.RESERVE", "k", "0.01", "4", "nonscaling", "expansion", "2"], "-Nonscaling filters cannot expand\r\n")
         expect(h, ["BF.RESERVE", "k", "0.01", "1000000000000000000"], "-ERR Insufficient memory to create filter\r\n")
+        // A subnormal error rate halves to 0 on the first layer: SB_INVALID.
+        expect(h, ["BF.RESERVE", "k", "5e-324", "10"], "-ERR could not create filter\r\n")
+        expect(h, ["BF.RESERVE", "k", "5e-324", "10", "NONSCALING"], "+OK\r\n")
+        expect(h, ["DEL", "k"], ":1\r\n")
         expect(h, ["EXISTS", "k"], ":0\r\n")
         expect(h, ["BF.RESERVE", "k", "0.01", "4", "EXPANSION", "3"], "+OK\r\n")
         expect(h, ["BF.INFO", "k", "expansion"], "*1\r\n:3\r\n")
