@@ -20,6 +20,7 @@ public final class CommandTable {
             IntrospectionCommands.specs(),
             PubSubCommands.specs(),
             SetCommands.specs(),
+            BloomCommands.specs(),
         ]
     }
 

@@ -46,6 +46,9 @@ extension Engine {
     /// A change reported by `keyModified` / `keyExpired` (only called while notifying).
     func notifyKeyEvent(db: Int, _ key: UnsafeRawBufferPointer, _ event: StaticString) {
         let name = String(decoding: UnsafeRawBufferPointer(start: event.utf8Start, count: event.utf8CodeUnitCount), as: UTF8.self)
+        // Module-style changes ("bf.add") report to WATCH and the dirty counter only:
+        // RedisBloom publishes no keyspace event for them.
+        if name.utf8.contains(46) { return }
         notify(type: KeyspaceEventFlags.eventClass(name), event: name, key: key, db: db)
     }
 
