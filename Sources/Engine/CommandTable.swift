@@ -19,6 +19,7 @@ public final class CommandTable {
             ClientCommands.specs(),
             IntrospectionCommands.specs(),
             PubSubCommands.specs(),
+            HashCommands.specs(),
         ]
     }
 
