@@ -82,7 +82,18 @@ extension HashCommands {
             h.forEach(pairReply)
             return
         }
-        // Cases 3 and 4: `count` distinct fields, by a partial Fisher-Yates shuffle.
+        // Case 4: count is small next to the size: draw random fields until `count` distinct
+        // ones (O(count) expected, as Redis), without copying the whole hash.
+        if count * 3 <= size, let t = h.table {
+            var picked = Set<Bytes>()
+            picked.reserveCapacity(count)
+            while picked.count < count {
+                let (f, v) = t.randomElement()!
+                if picked.insert(f).inserted { f.withBytes { fr in v.withBytes { pairReply(fr, $0) } } }
+            }
+            return
+        }
+        // Case 3 (and small listpacks): a partial Fisher-Yates shuffle of a copy.
         var all = h.pairs()
         for i in 0..<count {
             all.swapAt(i, Int.random(in: i..<all.count))

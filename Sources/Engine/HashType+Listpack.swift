@@ -82,6 +82,12 @@ struct HashListpack {
     @discardableResult
     mutating func set(_ field: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool {
         if let s = find(field) {
+            if s.value.count == value.count {   // same length: overwrite in place, no shifting
+                buf.withUnsafeMutableBytes { p in
+                    UnsafeMutableRawBufferPointer(rebasing: p[s.value]).copyMemory(from: value)
+                }
+                return false
+            }
             var entry: [UInt8] = []
             entry.reserveCapacity(value.count + 5)
             HashListpack.appendEntry(value, to: &entry)

@@ -107,6 +107,10 @@ extension HashCommandsTests {
             }
         } while cursor != "0"
         XCTAssertEqual(seen.count, 100)
+        // HRANDFIELD's sparse case (count * 3 <= size) draws distinct fields.
+        guard case .array(let ten) = h.run("HRANDFIELD", "h", "10", "WITHVALUES") else { return XCTFail() }
+        XCTAssertEqual(ten.count, 20)
+        XCTAssertEqual(Set(stride(from: 0, to: 20, by: 2).map { "\(ten[$0])" }).count, 10)
     }
 
     func testKeyspaceEvents() {
