@@ -21,6 +21,7 @@ public final class CommandTable {
             PubSubCommands.specs(),
             SetCommands.specs(),
             BloomCommands.specs(),
+            HashCommands.specs(),
         ]
     }
 

@@ -236,3 +236,10 @@ enum SortCommand {
         c.int(outputLength)
     }
 }
+
+extension HashValue: SortFieldLookup {
+    /// SORT's `key->field` patterns read hash fields through this.
+    public func sortField(_ field: UnsafeRawBufferPointer) -> Bytes? {
+        get(field) { Bytes($0) }
+    }
+}
