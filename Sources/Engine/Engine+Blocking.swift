@@ -72,14 +72,15 @@ extension Call {
     /// Parses a blocking timeout in seconds (may be fractional) at `arg` into an absolute
     /// deadline in unix ms (0 = forever), or replies Redis's error and returns nil.
     /// As Redis 7.0.15's getTimeoutFromObjectOrReply: the text is a long double (strtold, so
-    /// "0x10" and "inf" parse); seconds * 1000 is cast to long long (on x86 an out-of-range
-    /// cast gives LLONG_MIN, so "inf" and 1e100 are "negative"; -0.0001 truncates to 0 and waits
-    /// forever); 7.0 adds `now` without an overflow check, and the wrapped deadline never fires.
+    /// "0x10" and "inf" parse); ceil(seconds * 1000) is cast to long long (0.0001 waits 1 ms,
+    /// -0.0001 becomes 0 and waits forever; on x86 an out-of-range cast gives LLONG_MIN, so "inf"
+    /// and 1e100 are "negative"); 7.0 adds `now` without an overflow check, and the wrapped
+    /// deadline never fires.
     public func blockingDeadline(_ arg: Int) -> Int64? {
         guard let secs = parseLongDouble(argv[arg]) else {
             error("ERR timeout is not a float or out of range"); return nil
         }
-        let msF = secs * 1000
+        let msF = (secs * 1000).rounded(.up)
         let ms: Int64 = msF.isNaN || msF >= 0x1p63 || msF < -0x1p63
             ? Int64.min : Int64(msF)
         if ms < 0 { error("ERR timeout is negative"); return nil }
