@@ -94,6 +94,12 @@ final class ListChunk {
         }
         var cap = max(capacity * 2, need)
         if cap > limit { cap = max(limit, need) }
+        if front == 0 && start == 0 {
+            // Growing at the tail with the entries at the front (RPUSH): realloc may extend in place.
+            base = realloc(base, cap)!.assumingMemoryBound(to: UInt8.self)
+            _capacity = Int32(cap)
+            return
+        }
         let spare = cap - need
         let newStart = front + (frontFree < front ? spare : 0)
         let nb = malloc(cap)!.assumingMemoryBound(to: UInt8.self)

@@ -119,11 +119,11 @@ final class ListTypeModelTests: XCTestCase {
         }
     }
 
-    func testSmallCountChunks() { run(fill: 3, seed: 1, steps: 3000) }
+    func testSmallCountChunks() { run(fill: 3, seed: 1, steps: 1500) }
     func testOneEntryChunks() { run(fill: 1, seed: 2, steps: 1500) }
     func testZeroFillMeansOne() { run(fill: 0, seed: 3, steps: 800) }
-    func testFourKBChunks() { run(fill: -1, seed: 4, steps: 3000) }
-    func testDefaultChunks() { run(fill: -2, seed: 5, steps: 3000) }
+    func testFourKBChunks() { run(fill: -1, seed: 4, steps: 1500) }
+    func testDefaultChunks() { run(fill: -2, seed: 5, steps: 1500) }
     func testManySeeds() {
         for seed: UInt64 in 10..<16 { run(fill: Int(seed % 5) + 2, seed: seed, steps: 600) }
     }
