@@ -267,7 +267,7 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (>= 3 advised)")
     ap.add_argument("-n", type=int, default=200_000, help="requests per throughput run")
     ap.add_argument("-c", "--clients", type=int, default=50)
-    ap.add_argument("--tests", default="set,get,incr,mset")
+    ap.add_argument("--tests", default="set,get,incr,mset,lpush,rpush,lpop,rpop,lrange_100,lrange_600")
     ap.add_argument("--pipeline", type=int, default=16)
     ap.add_argument("--load-n", type=int, default=3_000_000)
     ap.add_argument("--load-r", type=int, default=1_000_000)

@@ -12,6 +12,7 @@ public final class CommandTable {
             ConnectionCommands.specs(),
             StringCommands.specs(),
             BitCommands.specs(),
+            ListCommands.specs(),
             KeyCommands.specs(),
             ExpireCommands.specs(),
             ServerCommands.specs(),

@@ -71,17 +71,22 @@ extension Call {
 
     /// Parses a blocking timeout in seconds (may be fractional) at `arg` into an absolute
     /// deadline in unix ms (0 = forever), or replies Redis's error and returns nil.
+    /// As Redis 7.0.15's getTimeoutFromObjectOrReply: the text is a long double (strtold, so
+    /// "0x10" and "inf" parse); ceil(seconds * 1000) is cast to long long (0.0001 waits 1 ms,
+    /// -0.0001 becomes 0 and waits forever; on x86 an out-of-range cast gives LLONG_MIN, so "inf"
+    /// and 1e100 are "negative"); 7.0 adds `now` without an overflow check, and the wrapped
+    /// deadline never fires.
     public func blockingDeadline(_ arg: Int) -> Int64? {
-        guard let text = String(validating: argv[arg], as: UTF8.self),
-              let secs = Double(text), !text.isEmpty, secs.isFinite,
-              !text.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else {
+        guard let secs = parseLongDouble(argv[arg]) else {
             error("ERR timeout is not a float or out of range"); return nil
         }
-        if secs < 0 { error("ERR timeout is negative"); return nil }
-        let ms = secs * 1000
-        if ms >= Double(Int64.max) - Double(now) { error("ERR timeout is out of range"); return nil }
-        let whole = Int64(ms)
-        return whole > 0 ? now + whole : 0
+        let msF = (secs * 1000).rounded(.up)
+        let ms: Int64 = msF.isNaN || msF >= 0x1p63 || msF < -0x1p63
+            ? Int64.min : Int64(msF)
+        if ms < 0 { error("ERR timeout is negative"); return nil }
+        if ms == 0 { return 0 }
+        let (at, overflow) = now.addingReportingOverflow(ms)
+        return overflow ? 0 : at
     }
 }
 

@@ -88,6 +88,7 @@ public final class Engine {
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         installPubSubHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
+        serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }
 
     /// The LRU clock Redis keeps per object (seconds, 24 bits in Redis; 32 here).

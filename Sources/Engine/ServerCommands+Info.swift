@@ -119,9 +119,9 @@ extension ServerCommands {
             f.add("maxclients", e.config.string("maxclients"))
             f.add("client_recent_max_input_buffer", String(cs.map(\.queryBufferSize).max() ?? 0))
             f.add("client_recent_max_output_buffer", String(cs.map { $0.out.readableCount }.max() ?? 0))
-            f.add("blocked_clients", "0")
+            f.add("blocked_clients", String(e.blocking.clients.count))
             f.add("tracking_clients", "0")
-            f.add("clients_in_timeout_table", "0")
+            f.add("clients_in_timeout_table", String(e.blocking.clients.filter { $0.blocked?.deadline ?? 0 != 0 }.count))
             return f
         }
 

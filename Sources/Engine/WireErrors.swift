@@ -53,6 +53,12 @@ public enum WireError {
     public static let intOutOfRange = "ERR value is out of range, value must between -2147483648 and 2147483647"
     /// SCAN-family cursor that isn't an unsigned 64-bit decimal.
     public static let invalidCursor = "ERR invalid cursor"
+    /// getPositiveLongFromObjectOrReply (LPOP/RPOP count): also for non-integers.
+    public static let notPositive = "ERR value is out of range, must be positive"
+    /// LMPOP/BLMPOP (and ZMPOP/BZMPOP) numkeys.
+    public static let numkeysNotPositive = "ERR numkeys should be greater than 0"
+    /// LMPOP/BLMPOP (and ZMPOP/BZMPOP) COUNT.
+    public static let countNotPositive = "ERR count should be greater than 0"
 }
 
 /// C's toupper over each byte (Unicode case mapping would change non-ASCII text).
