@@ -18,6 +18,7 @@ public final class CommandTable {
             ConfigCommands.specs(),
             ClientCommands.specs(),
             IntrospectionCommands.specs(),
+            ZsetCommands.specs(),
         ]
     }
 
