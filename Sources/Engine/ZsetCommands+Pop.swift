@@ -20,8 +20,7 @@ extension ZsetCommands {
         if c.argv.count > 3 { c.syntaxError(); return }
         var count = -1
         if c.argv.count == 3 {
-            guard let n = c.argv.int(2) else { c.notInteger(); return }
-            if n < 0 { c.error("ERR value is out of range, must be positive"); return }
+            guard let n = c.argv.int(2), n >= 0 else { c.error("ERR value is out of range, must be positive"); return }
             count = Int(n)
         }
         _ = pop(c, keys: 1..<2, max: max, emitKey: false, count: count,

@@ -25,7 +25,8 @@ extension ZsetCommands {
     }
 
     /// zrandmemberWithCountCommand: a negative count may repeat members, a positive one returns
-    /// distinct members (the whole zset, in order, when it asks for at least as many).
+    /// distinct members (the whole zset when it asks for at least as many: highest score first,
+    /// as Redis's zset iterator walks from the tail).
     static func randomWithCount(_ c: Call, _ l: Int64, withScores: Bool) {
         let z: ZsetValue
         switch found(c.lookup(c.argv[1])) {
@@ -45,7 +46,7 @@ extension ZsetCommands {
         }
         if count >= size {
             c.zheader(size, withScores: withScores)
-            z.forEachElement { c.zelement($0, $1, withScores: withScores) }
+            z.forEach(ranks: 0, size - 1, reverse: true) { c.zelement($0, $1, withScores: withScores) }
             return
         }
         // Distinct ranks: a partial Fisher-Yates shuffle when most of the zset is wanted,
