@@ -77,7 +77,7 @@ extension ZsetCommands {
         switch found(c.lookup(a[src])) {
         case .wrongType: c.wrongType(); return
         case .none:
-            if store { storeRange(c, ZsetValue(), count: 0, reverse: rev) { _ in } } else { c.array(0) }
+            if store { storeRange(c) { _ in } } else { c.array(0) }
             return
         case .zset(let v): z = v
         }
@@ -89,12 +89,12 @@ extension ZsetCommands {
             if end < 0 { end += n }
             if start < 0 { start = 0 }
             if start > end || start >= n {
-                if store { storeRange(c, z, count: 0, reverse: rev) { _ in } } else { c.array(0) }
+                if store { storeRange(c) { _ in } } else { c.array(0) }
                 return
             }
             if end >= n { end = n - 1 }
             if store {
-                storeRange(c, z, count: end - start + 1, reverse: rev) { z.forEach(ranks: start, end, reverse: rev, $0) }
+                storeRange(c, sizeHint: end - start + 1) { z.forEach(ranks: start, end, reverse: rev, $0) }
             } else {
                 c.zheader(end - start + 1, withScores: scores)
                 z.forEach(ranks: start, end, reverse: rev) { c.zelement($0, $1, withScores: scores) }
@@ -102,11 +102,11 @@ extension ZsetCommands {
             return
         }
         if offset > 0 && offset >= z.count {
-            if store { storeRange(c, z, count: 0, reverse: rev) { _ in } } else { c.array(0) }
+            if store { storeRange(c) { _ in } } else { c.array(0) }
             return
         }
         if store {
-            storeRange(c, z, count: nil, reverse: rev) {
+            storeRange(c) {
                 _ = z.walk(empty: empty, gte: gte, lte: lte, offset: offset, limit: limit, reverse: rev, $0)
             }
             return
@@ -118,31 +118,24 @@ extension ZsetCommands {
         c.client.out.fillDeferredArray(token, scores && c.proto == .v2 ? n * 2 : n)
     }
 
-    /// ZRANGESTORE's result: the walked elements (descending when `reverse`) become the
-    /// destination, in the encoding their size calls for; nothing walked deletes it.
-    static func storeRange(_ c: Call, _ z: ZsetValue, count: Int?, reverse: Bool,
-                           _ walk: (ZElementBody) -> Void) {
-        var members: [Bytes] = []
-        var scores: [Double] = []
-        if let n = count { members.reserveCapacity(n); scores.reserveCapacity(n) }
-        var longest = 0
-        walk { m, s in
-            members.append(Bytes(m))
-            scores.append(s)
-            longest = max(longest, m.count)
-        }
+    /// ZRANGESTORE's result: the walked elements are added one by one, in walk order, to a new
+    /// zset (Redis's zrangeResultEmitCBufferForStore). Like Redis's zsetTypeCreate, it starts as
+    /// a skiplist when the rank range alone (`sizeHint`) exceeds the listpack limit, else as a
+    /// listpack that converts on the way; this decides whether a -0 score survives. Nothing
+    /// walked deletes the destination.
+    static func storeRange(_ c: Call, sizeHint: Int = 0, _ walk: (ZElementBody) -> Void) {
+        let result = ZsetValue()
+        let limits = c.engine.limits
+        if sizeHint > limits.zsetMaxListpackEntries { result.convertToSkiplist() }
+        walk { m, s in _ = result.add(m, s, ZAddFlags(), limits) }
         let dst = c.argv[1]
-        if members.isEmpty {
+        if result.count == 0 {
             c.int(0)
             if c.db.remove(dst) != nil { c.modified(dst, event: "del") }
             return
         }
-        let result = ZsetValue.build(sorted: members.count, maxMemberLength: longest, c.engine.limits) { add in
-            let order = reverse ? Array(stride(from: members.count - 1, through: 0, by: -1)) : Array(0..<members.count)
-            for i in order { members[i].withBytes { add($0, scores[i]) } }
-        }
         c.db.set(dst, .object(result))
-        c.int(members.count)
+        c.int(result.count)
         c.modified(dst, event: "zrangestore")
     }
 
