@@ -144,9 +144,7 @@ extension ZsetCommands {
                 if c.db.remove(dst) != nil { c.modified(dst, event: "del") }
                 return
             }
-            let z = ZsetValue.build(sorted: result.count, maxMemberLength: longest, c.engine.limits) { add in
-                for (m, s) in result { m.withBytes { add($0, s) } }
-            }
+            let z = ZsetValue.build(sorted: result, maxMemberLength: longest, c.engine.limits)
             c.db.set(dst, .object(z))
             c.int(result.count)
             c.modified(dst, event: op == .union ? "zunionstore" : op == .inter ? "zinterstore" : "zdiffstore")

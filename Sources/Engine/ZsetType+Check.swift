@@ -83,12 +83,9 @@ extension ZSkiplist {
 extension ZsetValue {
     /// The encoding's invariants, and for skiplists the map mirroring the list.
     func check() -> String? {
-        guard let s = sl else {
-            if map != nil { return "listpack with a map" }
-            return lp.check()
-        }
+        guard let s = sl else { return lp.check() }
         if let e = s.check() { return e }
-        guard let m = map else { return "skiplist without a map" }
+        let m = s.map
         if m.count != s.length { return "map has \(m.count) members, list \(s.length)" }
         var x = s.first
         while let n = x {

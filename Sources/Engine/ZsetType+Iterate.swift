@@ -136,7 +136,7 @@ extension ZsetValue {
     /// (zzlDeleteRangeBy*). Returns the number removed. O(log N + M) / O(N).
     func removeRange(empty: Bool, gte: @escaping ZCheck, lte: @escaping ZCheck) -> Int {
         if let s = sl {
-            let m = map!
+            let m = s.map
             return s.deleteRange(skipWhile: { !gte($0.member, $0.score) }, while: { lte($0.member, $0.score) },
                                  removed: { m.remove($0) })
         }
@@ -159,12 +159,12 @@ extension ZsetValue {
     /// Removes ranks start...end (0-based, valid). O(log N + M) skiplist, O(N) listpack.
     func removeRanks(_ start: Int, _ end: Int) {
         if let s = sl {
-            let m = map!
+            let m = s.map
             _ = s.deleteRange(ranks: start + 1, end + 1, removed: { m.remove($0) })
             return
         }
         let offs = lp.offsets()
-        let stop = end + 1 < offs.count ? offs[end + 1] : lp.bytes.count
+        let stop = end + 1 < offs.count ? offs[end + 1] : lp.byteCount
         lp.removeEntries(offs[start]..<stop, count: end - start + 1)
     }
 

@@ -100,6 +100,9 @@ struct ZUpdate {
 }
 
 final class ZSkiplist {
+    /// The zset's member -> score map that goes with the skiplist encoding (kept here to save
+    /// the zset an object); the list itself never reads it.
+    let map = BytesMap<Double>()
     let header: ZNode
     private(set) var tail: ZNode? = nil
     private(set) var length = 0
@@ -111,6 +114,17 @@ final class ZSkiplist {
     init(seed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         header = ZNode.make(level: ZNode.maxLevel, score: 0, member: UnsafeRawBufferPointer(start: nil, count: 0))
         rng = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+    }
+
+    /// A copy of `other`'s elements (and map). O(N log N).
+    convenience init(copying other: ZSkiplist) {
+        self.init()
+        var x = other.first
+        while let n = x {
+            append(n.score, n.member)
+            map.set(n.member, n.score)
+            x = n.forward(0)
+        }
     }
 
     deinit {

@@ -46,9 +46,10 @@ public protocol ZsetInputSource: AnyObject {
 public final class ZsetValue: ObjectValue {
     /// The elements while listpack-encoded (empty once converted).
     var lp = ZsetListpack()
-    /// Order and ranks once skiplist-encoded; `map` is set with it.
+    /// Order, ranks and the member -> score map once skiplist-encoded.
     var sl: ZSkiplist? = nil
-    var map: BytesMap<Double>? = nil
+    /// The skiplist encoding's member -> score map.
+    var map: BytesMap<Double>? { sl?.map }
 
     public init() {}
 
@@ -63,13 +64,9 @@ public final class ZsetValue: ObjectValue {
     public func copy() -> ObjectValue {
         let z = ZsetValue()
         if let s = sl {
-            let list = ZSkiplist()
-            var x = s.first
-            while let n = x { list.append(n.score, n.member); x = n.forward(0) }
-            z.sl = list
-            z.map = map!.copy()
+            z.sl = ZSkiplist(copying: s)
         } else {
-            z.lp = lp
+            z.lp = lp.clone()
         }
         return z
     }
@@ -84,7 +81,7 @@ public final class ZsetValue: ObjectValue {
     func rank(_ member: UnsafeRawBufferPointer, reverse: Bool) -> Int? {
         let r: Int
         if let s = sl {
-            guard let score = map!.get(member) else { return nil }
+            guard let score = s.map.get(member) else { return nil }
             r = s.rank(score, member) - 1
             if r < 0 { return nil }
         } else {
@@ -116,7 +113,7 @@ public final class ZsetValue: ObjectValue {
             }
             convertToSkiplist()
         }
-        let s = sl!, m = map!
+        let s = sl!, m = s.map
         if let cur = m.get(member) {
             let (outcome, new) = ZsetValue.decide(cur, score, f)
             if case .updated = outcome {
@@ -147,7 +144,7 @@ public final class ZsetValue: ObjectValue {
     @discardableResult
     func remove(_ member: UnsafeRawBufferPointer) -> Bool {
         if let s = sl {
-            guard let score = map!.remove(member) else { return false }
+            guard let score = s.map.remove(member) else { return false }
             s.delete(score, member)
             return true
         }
@@ -162,42 +159,28 @@ public final class ZsetValue: ObjectValue {
     func convertToSkiplist() {
         guard sl == nil else { return }
         let s = ZSkiplist()
-        let m = BytesMap<Double>()
         lp.forEach { member, score in
             s.append(score, member)
-            m.set(member, score)
+            s.map.set(member, score)
             return true
         }
         sl = s
-        map = m
         lp = ZsetListpack()
     }
 
-    /// skiplist -> listpack (only for results built whole). O(N).
-    func convertToListpack() {
-        guard let s = sl else { return }
-        var l = ZsetListpack()
-        var x = s.first
-        while let n = x { l.append(n.member, n.score); x = n.forward(0) }
-        lp = l
-        sl = nil
-        map = nil
-    }
-
-    /// A zset from elements already sorted by (score, member), without duplicates, in the
-    /// encoding Redis gives a result written whole (zsetConvertToListpackIfNeeded): listpack
-    /// when the count and the longest member fit `limits`. O(N).
-    static func build(sorted count: Int, maxMemberLength: Int, _ limits: EncodingLimits,
-                      _ elements: ((UnsafeRawBufferPointer, Double) -> Void) -> Void) -> ZsetValue {
+    /// A zset from elements sorted by (score, member), without duplicates, in the encoding
+    /// Redis gives a set-operation result (zsetConvertToListpackIfNeeded): listpack when the
+    /// count and the longest member fit `limits`. O(N).
+    static func build(sorted elements: [(Bytes, Double)], maxMemberLength: Int, _ limits: EncodingLimits) -> ZsetValue {
         let z = ZsetValue()
-        if count <= limits.zsetMaxListpackEntries && maxMemberLength <= limits.zsetMaxListpackValue {
-            elements { m, s in z.lp.append(m, s) }
+        if elements.count <= limits.zsetMaxListpackEntries && maxMemberLength <= limits.zsetMaxListpackValue {
+            z.lp.fill(elements)
         } else {
             let s = ZSkiplist()
-            let map = BytesMap<Double>()
-            elements { m, score in s.append(score, m); map.set(m, score) }
+            for (m, score) in elements {
+                m.withBytes { s.append(score, $0); s.map.set($0, score) }
+            }
             z.sl = s
-            z.map = map
         }
         return z
     }

@@ -235,6 +235,33 @@ final class ZsetTypeTests: XCTestCase {
         }
     }
 
+    /// Every listpack score form (1-byte small ints, 1...8-byte ints, raw doubles) reads back
+    /// exactly; -0 becomes 0 as in Redis's listpack.
+    func testListpackScoresRoundTrip() {
+        var scores: [Double] = [0, 1, 127, 128, 255, 256, -1, -128, -129, 32767, -32768, 1e15, -1e15,
+                                9007199254740993, 4611686018427387904, -9223372036854775808, 9223372036854775807,
+                                0.5, -0.1, 1e300, .infinity, -.infinity, 5e-324, 1e17]
+        for bits in 1...63 { scores.append(Double(Int64(1) << bits)); scores.append(-Double(Int64(1) << bits) - 1) }
+        var limits = EncodingLimits()
+        limits.zsetMaxListpackEntries = 10_000
+        let z = ZsetValue()
+        var model = ZModel()
+        for (i, s) in scores.enumerated() {
+            let m = Array("m\(i)".utf8)
+            _ = withRaw(m) { z.add($0, s, ZAddFlags(), limits) }
+            model.set(m, s)
+        }
+        _ = withRaw(Array("negzero".utf8)) { z.add($0, -0.0, ZAddFlags(), limits) }
+        model.set(Array("negzero".utf8), 0)
+        XCTAssertTrue(z.isListpack)
+        assertSame(z, model, 0)
+        XCTAssertEqual(withRaw(Array("negzero".utf8)) { z.score($0) }?.sign, .plus)
+        // Small scores take one byte: "a" at score 5 is a 3-byte entry.
+        let small = ZsetValue()
+        _ = withRaw(Array("a".utf8)) { small.add($0, 5, ZAddFlags(), limits) }
+        XCTAssertEqual(small.lp.byteCount, 3)
+    }
+
     func testScoreParsingAndFormatting() {
         func parse(_ s: String) -> Double? { withRaw(Array(s.utf8)) { parseZsetScore($0) } }
         XCTAssertEqual(parse("1"), 1)
