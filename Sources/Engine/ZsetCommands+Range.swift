@@ -82,7 +82,6 @@ extension ZsetCommands {
         case .zset(let v): z = v
         }
 
-        let scores = withScores || store
         if type == .rank {
             let n = z.count
             if start < 0 { start += n }
@@ -96,8 +95,8 @@ extension ZsetCommands {
             if store {
                 storeRange(c, sizeHint: end - start + 1) { z.forEach(ranks: start, end, reverse: rev, $0) }
             } else {
-                c.zheader(end - start + 1, withScores: scores)
-                z.forEach(ranks: start, end, reverse: rev) { c.zelement($0, $1, withScores: scores) }
+                c.zheader(end - start + 1, withScores: withScores)
+                z.forEach(ranks: start, end, reverse: rev) { c.zelement($0, $1, withScores: withScores) }
             }
             return
         }
@@ -113,9 +112,9 @@ extension ZsetCommands {
         }
         let token = c.client.out.beginDeferred()
         let n = z.walk(empty: empty, gte: gte, lte: lte, offset: offset, limit: limit, reverse: rev) {
-            c.zelement($0, $1, withScores: scores)
+            c.zelement($0, $1, withScores: withScores)
         }
-        c.client.out.fillDeferredArray(token, scores && c.proto == .v2 ? n * 2 : n)
+        c.client.out.fillDeferredArray(token, withScores && c.proto == .v2 ? n * 2 : n)
     }
 
     /// ZRANGESTORE's result: the walked elements are added one by one, in walk order, to a new

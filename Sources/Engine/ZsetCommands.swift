@@ -1,6 +1,6 @@
 // Sorted-set family (Redis's t_zset.c "Sorted set commands"): the specs, the reply helpers,
 // and ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT. Ranges and range
-// deletions are in +Range, ZRANGESTORE in +Store, unions/intersections/differences in +Algebra,
+// deletions (and ZRANGESTORE) are in +Range, unions/intersections/differences in +Algebra,
 // pops and blocking pops in +Pop, ZRANDMEMBER and ZSCAN in +Random.
 //
 // Replies follow Redis 7.0.15 per protocol: scores are %.17g bulk strings in RESP2 and doubles

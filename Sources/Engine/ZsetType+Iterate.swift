@@ -134,7 +134,7 @@ extension ZsetValue {
     /// ZREMRANGEBYSCORE / ZREMRANGEBYLEX. The skiplist skips while `gte` fails and deletes while
     /// `lte` holds (zslDeleteRangeBy*); the listpack starts at its first element in range
     /// (zzlDeleteRangeBy*). Returns the number removed. O(log N + M) / O(N).
-    func removeRange(empty: Bool, gte: @escaping ZCheck, lte: @escaping ZCheck) -> Int {
+    func removeRange(empty: Bool, gte: ZCheck, lte: ZCheck) -> Int {
         if let s = sl {
             let m = s.map
             return s.deleteRange(skipWhile: { !gte($0.member, $0.score) }, while: { lte($0.member, $0.score) },
@@ -163,9 +163,14 @@ extension ZsetValue {
             _ = s.deleteRange(ranks: start + 1, end + 1, removed: { m.remove($0) })
             return
         }
-        let offs = lp.offsets()
-        let stop = end + 1 < offs.count ? offs[end + 1] : lp.byteCount
-        lp.removeEntries(offs[start]..<stop, count: end - start + 1)
+        let r: Range<Int> = lp.withBytes { p in
+            var o = 0
+            for _ in 0..<start { o = ZsetListpack.entry(p, o).next }
+            var stop = o
+            for _ in start...end { stop = ZsetListpack.entry(p, stop).next }
+            return o..<stop
+        }
+        lp.removeEntries(r, count: end - start + 1)
     }
 
     // MARK: range starts
