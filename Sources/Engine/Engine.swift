@@ -85,6 +85,7 @@ public final class Engine {
         self.table = CommandTable()
         installServerHooks()
         installEncodingLimitHooks()
+        installTypeBridges()
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         installPubSubHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }

@@ -91,7 +91,8 @@ final class SortCommandTests: XCTestCase {
     func testStoreUsesTheListHook() {
         let (h, _) = harnessWithList()
         h.run("SADD", "s", "3", "1", "2")
-        // Until the list type wires the hook, a non-empty STORE is an error (nothing written).
+        // Without a list builder, a non-empty STORE is an error (nothing written).
+        h.engine.storeList = nil
         XCTAssertTrue(h.raw(["SORT", "s", "STORE", "dst"]).hasPrefix("-ERR"))
         XCTAssertNil(h.stored("dst"))
         // Empty results need no list: they delete the destination.
