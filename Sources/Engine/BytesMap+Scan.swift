@@ -1,0 +1,131 @@
+// Walking a BytesMap: full iteration, SCAN with a stable cursor, and uniform random members.
+//
+// SCAN cursor = a position in hash space (a 64-bit hash value): "every member whose hash is
+// below the cursor has been returned". One step visits the members whose home slot lies in
+// one aligned slice of 16 home slots of the segment containing the cursor (~10 members at
+// the average load), then returns the hash position where the next slice starts; past the last
+// segment that position wraps to 0, which ends the scan. Because homes are hash bits, a slice
+// is a hash range. Splits, merges, capacity changes and directory resizes between steps only
+// refine or coarsen the ranges: the range visited always starts at or before the cursor and
+// the next cursor is past it, so every member present for the whole scan is returned at least
+// once (coarsening can return some again), as Redis's SCAN guarantees.
+//
+// Random member: draw a directory entry and a slot uniformly; accept only if the entry is the
+// first of its segment's entries and the slot is occupied. Each member is then drawn with
+// probability 2^-depth / maxCapacity per trial: exactly uniform. The expected number of trials
+// is 2^depth * capacity / count (about 2-4 while segments are 40-81% full and near the
+// directory's depth); after 256 misses (a map left sparse by removals) an exact O(segments)
+// pick by rank takes over, uniform as well.
+
+extension BytesMap {
+    /// Home slots per SCAN step.
+    @inline(__always) static var sliceSlots: Int { 16 }
+
+    /// Every member, in hash order of segments. O(N). `body` must not mutate the map.
+    public func forEach(_ body: (Bytes, V) -> Void) {
+        dir.forEachSegment { _, u in
+            u._withUnsafeGuaranteedRef { s in
+                let m = s.metas, sl = s.slots
+                var left = s.count
+                var i = 0
+                while left > 0 {
+                    if m[i] != 0 { body(sl[i].key, sl[i].value); left -= 1 }
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// One SCAN step: visits some members (at least one unless empty) and returns the next
+    /// cursor, 0 when done. Every member present for a whole iteration is visited at least once.
+    /// O(1) expected per slice; empty slices are skipped. `body` must not mutate the map.
+    public func scan(_ cursor: UInt64, _ body: (Bytes, V) -> Void) -> UInt64 {
+        if count == 0 { return 0 }
+        var c = cursor
+        var seen = false
+        repeat {
+            c = scanSlice(c) { k, v in seen = true; body(k, v) }
+        } while !seen && c != 0
+        return c
+    }
+
+    /// Visits the slice holding hash position `c`; returns where the next slice starts.
+    func scanSlice(_ c: UInt64, _ body: (Bytes, V) -> Void) -> UInt64 {
+        withSegment(c) { s in
+            let d = s.depth, k = Int(s.header.capBits), cap = s.slotCount, mask = s.mask
+            let start = s.home(c) & ~(Self.sliceSlots - 1)
+            let end = min(start + Self.sliceSlots, cap)
+            let m = s.metas, sl = s.slots
+            // Members homed in [start, end) sit in the run that starts in the slice: walk until
+            // an empty slot past its end (around the table's wrap, at most once around).
+            var off = 0
+            while off < cap {
+                let i = (start + off) & mask
+                let t = m[i]
+                if t == 0 {
+                    if off >= end - start { break }
+                } else {
+                    let home = Int(t & 0xFF)
+                    if home >= start && home < end { body(sl[i].key, sl[i].value) }
+                }
+                off += 1
+            }
+            if end == cap { return d == 0 ? 0 : (s.header.prefix &+ 1) &<< UInt64(64 - d) }
+            let base = d == 0 ? 0 : s.header.prefix &<< UInt64(64 - d)
+            return base | (UInt64(end) &<< UInt64(64 - d - k))
+        }
+    }
+
+    // MARK: random
+
+    /// A uniformly random member. O(1) expected.
+    public func randomElement() -> (Bytes, V)? {
+        if !rngSeeded {
+            var g = SystemRandomNumberGenerator()
+            rng = WyRand(seed: g.next())
+            rngSeeded = true
+        }
+        return randomElement(using: &rng)
+    }
+
+    /// A uniformly random member drawn with `g`. O(1) expected.
+    public func randomElement<G: RandomNumberGenerator>(using g: inout G) -> (Bytes, V)? {
+        if count == 0 { return nil }
+        let depth = dir.depth
+        let slotMask = depth == 0 ? dir.entries[0]._withUnsafeGuaranteedRef { $0.mask } : (1 << maxCapBits) - 1
+        for _ in 0..<256 {
+            let r = g.next()
+            // Entry from the top bits, slot from the low bits: disjoint bits of one draw.
+            let idx = depth == 0 ? 0 : Int(truncatingIfNeeded: r &>> UInt64(64 - depth))
+            let slot = Int(truncatingIfNeeded: r) & slotMask
+            let hit: (Bytes, V)? = dir.entries[idx]._withUnsafeGuaranteedRef { s in
+                guard idx & ((1 << (depth - s.depth)) - 1) == 0, slot < s.slotCount, s.metas[slot] != 0 else { return nil }
+                return (s.slots[slot].key, s.slots[slot].value)
+            }
+            if let hit { return hit }
+        }
+        return member(rank: Int(truncatingIfNeeded: g.next().multipliedFullWidth(by: UInt64(count)).high))
+    }
+
+    /// The member at position `rank` of a walk in segment order. O(segments + slotCount).
+    func member(rank: Int) -> (Bytes, V)? {
+        var n = rank
+        var found: (Bytes, V)? = nil
+        dir.forEachSegment { _, u in
+            if found != nil { return }
+            u._withUnsafeGuaranteedRef { s in
+                if n >= s.count { n -= s.count; return }
+                let m = s.metas
+                var i = 0
+                while true {
+                    if m[i] != 0 {
+                        if n == 0 { found = (s.slots[i].key, s.slots[i].value); return }
+                        n -= 1
+                    }
+                    i += 1
+                }
+            }
+        }
+        return found
+    }
+}
