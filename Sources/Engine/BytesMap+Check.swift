@@ -12,7 +12,7 @@ extension BytesMap {
             precondition(i & (span - 1) == 0, "segment range not aligned")
             precondition(Int(truncatingIfNeeded: s.header.prefix) == i >> (d - s.depth), "segment prefix \(s.header.prefix) at entry \(i)")
             for j in i..<(i + span) { precondition(dir.entries[j].toOpaque() == dir.entries[i].toOpaque(), "segment range split") }
-            if d > 0 { precondition(Int(s.header.capBits) == maxCapBits, "small segment under a directory") }
+            precondition(Self.ladder.contains(s.slotCount) && s.slotCount <= maxCapacity, "capacity off the ladder")
             precondition(s.count <= s.maxCount || (s.depth >= maxDepth && s.count < s.slotCount), "overfull segment")
             precondition(s.header.epoch <= epoch, "segment from the future")
             checkSegment(s)
@@ -28,7 +28,7 @@ extension BytesMap {
     }
 
     func checkSegment(_ s: MapSegment<V>) {
-        let m = s.metas, mask = s.mask
+        let m = s.metas, cap = s.slotCount
         var n = 0
         for i in 0..<s.slotCount where m[i] != 0 {
             n += 1
@@ -36,7 +36,7 @@ extension BytesMap {
             if s.depth > 0 { precondition(h >> UInt64(64 - s.depth) == s.header.prefix, "member outside its segment's prefix") }
             precondition(m[i] == s.meta(h), "stale meta")
             var j = s.home(h)
-            while j != i { precondition(m[j] != 0, "hole inside a probe run"); j = (j + 1) & mask }
+            while j != i { precondition(m[j] != 0, "hole inside a probe run"); j = j + 1 == cap ? 0 : j + 1 }
         }
         precondition(n == s.count, "segment count \(s.count) != \(n)")
         precondition(n < s.slotCount, "segment without a free slot")
@@ -47,4 +47,16 @@ extension BytesMap {
 extension BytesMap {
     /// Directory depth and segment count, for tests and benchmarks.
     var shape: (depth: Int, segments: Int) { (dir.depth, dir.header.segments) }
+
+    /// Bytes held by the table itself (map, directory, segments; not the heap blocks of keys
+    /// or payloads longer than 22 bytes), for MEMORY USAGE-style estimates. O(segments).
+    public var tableBytes: Int {
+        var n = 64 + 48 + 8 * dir.size
+        dir.forEachSegment { _, u in
+            u._withUnsafeGuaranteedRef { s in
+                n += 48 + MapSegment<V>.metaBytes(s.slotCount) + s.slotCount * MemoryLayout<BytesMapSlot<V>>.stride
+            }
+        }
+        return n
+    }
 }

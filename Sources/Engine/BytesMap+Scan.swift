@@ -12,10 +12,11 @@
 //
 // Random member: draw a directory entry and a slot uniformly; accept only if the entry is the
 // first of its segment's entries and the slot is occupied. Each member is then drawn with
-// probability 2^-depth / maxCapacity per trial: exactly uniform. The expected number of trials
-// is 2^depth * capacity / count (about 2-4 while segments are 40-81% full and near the
-// directory's depth); after 256 misses (a map left sparse by removals) an exact O(segments)
-// pick by rank takes over, uniform as well.
+// probability 2^-depth / 256 per trial (2^-0 / the lone segment's capacity rounded up to a
+// power of two): exactly uniform. The expected number of trials is 2^depth * 256 / count,
+// about 1.6-3 while segments are 50-81% full and near the directory's depth (measured 
+// below); after 256 misses (a map left sparse by removals) an exact O(segments) pick by rank
+// takes over, uniform as well.
 
 extension BytesMap {
     /// Home slots per SCAN step.
@@ -52,7 +53,7 @@ extension BytesMap {
     /// Visits the slice holding hash position `c`; returns where the next slice starts.
     func scanSlice(_ c: UInt64, _ body: (Bytes, V) -> Void) -> UInt64 {
         withSegment(c) { s in
-            let d = s.depth, k = Int(s.header.capBits), cap = s.slotCount, mask = s.mask
+            let d = s.depth, cap = s.slotCount
             let start = s.home(c) & ~(Self.sliceSlots - 1)
             let end = min(start + Self.sliceSlots, cap)
             let m = s.metas, sl = s.slots
@@ -60,7 +61,7 @@ extension BytesMap {
             // an empty slot past its end (around the table's wrap, at most once around).
             var off = 0
             while off < cap {
-                let i = (start + off) & mask
+                let i = start + off < cap ? start + off : start + off - cap
                 let t = m[i]
                 if t == 0 {
                     if off >= end - start { break }
@@ -71,8 +72,11 @@ extension BytesMap {
                 off += 1
             }
             if end == cap { return d == 0 ? 0 : (s.header.prefix &+ 1) &<< UInt64(64 - d) }
+            // The first hash position whose home is `end`: y = ceil(end * 2^32 / cap) in the
+            // 32 bits after the prefix (see MapSegment.home).
+            let y = ((UInt64(end) << 32) + UInt64(cap) - 1) / UInt64(cap)
             let base = d == 0 ? 0 : s.header.prefix &<< UInt64(64 - d)
-            return base | (UInt64(end) &<< UInt64(64 - d - k))
+            return base | (y &<< UInt64(32 - d))
         }
     }
 
@@ -92,7 +96,9 @@ extension BytesMap {
     public func randomElement<G: RandomNumberGenerator>(using g: inout G) -> (Bytes, V)? {
         if count == 0 { return nil }
         let depth = dir.depth
-        let slotMask = depth == 0 ? dir.entries[0]._withUnsafeGuaranteedRef { $0.mask } : (1 << maxCapBits) - 1
+        // A power of two covering every segment's capacity, so a slot is drawn from bits.
+        let bound = depth == 0 ? dir.entries[0]._withUnsafeGuaranteedRef { $0.slotCount } : maxCapacity
+        let slotMask = (1 << (Int.bitWidth - (bound - 1).leadingZeroBitCount)) - 1
         for _ in 0..<256 {
             let r = g.next()
             // Entry from the top bits, slot from the low bits: disjoint bits of one draw.

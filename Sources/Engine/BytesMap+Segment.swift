@@ -3,8 +3,10 @@
 //   [header][metas: UInt16 x cap][slots: (key Bytes, value V) x cap]
 //
 // A segment of local depth `depth` holds exactly the members whose hash starts with the
-// `depth` bits of `prefix`. Its home slot for hash h is the `capBits` bits that follow:
-// (h << depth) >> (64 - capBits). So home order is hash order, which SCAN relies on.
+// `depth` bits of `prefix`. Its home slot for hash h scales the 32 bits that follow to the
+// capacity: y * cap >> 32 with y = (h << depth) >> 32 (Lemire's multiply-shift range
+// reduction). So home order is hash order, which SCAN relies on, and the capacity need not be
+// a power of two: segments grow along a ladder of ~1.25x steps (BytesMap+Growth.swift).
 //
 // Meta word of a slot: 0 = empty; else 0x8000 | fingerprint(7 low hash bits) << 8 | home.
 // Keeping the home in the meta lets deletion and SCAN walk runs without rehashing keys, and
@@ -24,23 +26,22 @@ struct MapSegmentHeader {
     var epoch: UInt64
     /// Top `depth` bits of every member's hash (right-aligned).
     var prefix: UInt64
-    var capBits: UInt8
+    var cap: UInt16
     var depth: UInt8
 }
 
 final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
-    /// Smallest and largest capacities (log2). Homes live in 8 meta bits, hence <= 8.
-    static var minCapBits: Int { 2 }
-    static var maxCapBitsLimit: Int { 8 }
+    /// Largest capacity: homes live in 8 meta bits.
+    static var capacityLimit: Int { 256 }
 
     @inline(__always) static func metaBytes(_ cap: Int) -> Int { (cap * 2 + 7) & ~7 }
 
-    static func make(capBits: Int, depth: Int, prefix: UInt64, epoch: UInt64) -> MapSegment<V> {
+    static func make(capacity cap: Int, depth: Int, prefix: UInt64, epoch: UInt64) -> MapSegment<V> {
         precondition(MemoryLayout<BytesMapSlot<V>>.alignment <= 8, "BytesMap payload alignment above 8")
-        let cap = 1 << capBits
+        precondition(cap >= 2 && cap <= capacityLimit)
         let bytes = metaBytes(cap) + cap * MemoryLayout<BytesMapSlot<V>>.stride
         let s = unsafeDowncast(create(minimumCapacity: (bytes + 7) >> 3) { _ in
-            MapSegmentHeader(count: 0, epoch: epoch, prefix: prefix, capBits: UInt8(capBits), depth: UInt8(depth))
+            MapSegmentHeader(count: 0, epoch: epoch, prefix: prefix, cap: UInt16(cap), depth: UInt8(depth))
         }, to: MapSegment<V>.self)
         s.withUnsafeMutablePointerToElements { p in
             let raw = UnsafeMutableRawPointer(p)
@@ -60,8 +61,7 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
         }
     }
 
-    @inline(__always) var slotCount: Int { 1 << Int(header.capBits) }
-    @inline(__always) var mask: Int { slotCount - 1 }
+    @inline(__always) var slotCount: Int { Int(header.cap) }
     @inline(__always) var count: Int { header.count }
     @inline(__always) var depth: Int { Int(header.depth) }
 
@@ -78,9 +78,9 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
     /// short (~3.6 probes for a miss at the average load, ~14 at the limit).
     @inline(__always) var maxCount: Int { slotCount <= 4 ? slotCount - 1 : slotCount * 13 / 16 }
 
-    /// Home slot of hash `h` in this segment.
+    /// Home slot of hash `h` in this segment (depth <= 32).
     @inline(__always) func home(_ h: UInt64) -> Int {
-        Int(truncatingIfNeeded: (h &<< UInt64(header.depth)) &>> UInt64(64 - Int(header.capBits)))
+        Int(truncatingIfNeeded: (((h &<< UInt64(header.depth)) &>> 32) &* UInt64(header.cap)) &>> 32)
     }
 
     @inline(__always) func meta(_ h: UInt64) -> UInt16 {
@@ -91,7 +91,7 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
 
     /// Slot index of `key` (hash `h`), -1 when absent. O(1) expected.
     @inline(__always) func find(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> Int {
-        let m = metas, s = slots, mask = self.mask
+        let m = metas, s = slots, cap = slotCount
         let want = meta(h)
         var i = Int(want & 0xFF)
         if key.count <= InlineBytes.capacity {
@@ -101,14 +101,14 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
                 let t = m[i]
                 if t == 0 { return -1 }
                 if t == want, case .inline(let k) = s[i].key, k.sameBytes(probe) { return i }
-                i = (i + 1) & mask
+                i += 1; if i == cap { i = 0 }
             }
         }
         while true {
             let t = m[i]
             if t == 0 { return -1 }
             if t == want, s[i].key.equals(key) { return i }
-            i = (i + 1) & mask
+            i += 1; if i == cap { i = 0 }
         }
     }
 
@@ -120,10 +120,10 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
 
     /// Claims the first free slot of h's run and writes its meta; the caller fills the slot.
     @inline(__always) func freeSlot(for h: UInt64) -> Int {
-        let m = metas, mask = self.mask
+        let m = metas, cap = slotCount
         let want = meta(h)
         var i = Int(want & 0xFF)
-        while m[i] != 0 { i = (i + 1) & mask }
+        while m[i] != 0 { i += 1; if i == cap { i = 0 } }
         m[i] = want
         header.count += 1
         return i
@@ -132,17 +132,19 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
     /// Removes slot `i` (occupied) and returns it; later members of the run shift back over
     /// the hole (Knuth's Algorithm R) so lookups never need tombstones. O(run length).
     func remove(at i: Int) -> BytesMapSlot<V> {
-        let m = metas, s = slots, mask = self.mask
+        let m = metas, s = slots, cap = slotCount
         let out = (s + i).move()
         var hole = i
         var j = i
         while true {
-            j = (j + 1) & mask
+            j += 1; if j == cap { j = 0 }
             let t = m[j]
             if t == 0 { break }
             let home = Int(t & 0xFF)
             // Member j may move into the hole unless its home lies cyclically in (hole, j].
-            if (j &- home) & mask >= (j &- hole) & mask {
+            let fromHome = j >= home ? j - home : j + cap - home
+            let fromHole = j >= hole ? j - hole : j + cap - hole
+            if fromHome >= fromHole {
                 (s + hole).moveInitialize(from: s + j, count: 1)
                 m[hole] = t
                 hole = j
@@ -155,15 +157,16 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
 
     // MARK: rebuilding
 
-    /// Moves (when `owned`, leaving this segment empty) or copies every member into
-    /// `targets`, chosen by `pick(hash)`. O(slotCount); rehashes each key once.
-    func transfer(owned: Bool, hasher: KeyHasher, _ pick: (UInt64) -> MapSegment<V>) {
+    /// Moves (when `owned`, leaving this segment empty) or copies every member into the
+    /// segment `pick(hash)` chooses. O(capacity). `hashes`, when given, holds each occupied
+    /// slot's hash; otherwise each key is rehashed.
+    func transfer(owned: Bool, hasher: KeyHasher, hashes: UnsafePointer<UInt64>? = nil, _ pick: (UInt64) -> MapSegment<V>) {
         let m = metas, s = slots
         var left = header.count
         var i = 0
         while left > 0 {
             if m[i] != 0 {
-                let h = s[i].key.withBytes { hasher.hash($0) }
+                let h = hashes?[i] ?? s[i].key.withBytes { hasher.hash($0) }
                 let dst = pick(h)
                 let j = dst.freeSlot(for: h)
                 if owned {
@@ -181,7 +184,7 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
 
     /// A copy with the same layout, stamped with `epoch`. O(slotCount).
     func clone(epoch: UInt64) -> MapSegment<V> {
-        let c = MapSegment.make(capBits: Int(header.capBits), depth: depth, prefix: header.prefix, epoch: epoch)
+        let c = MapSegment.make(capacity: slotCount, depth: depth, prefix: header.prefix, epoch: epoch)
         let m = metas, s = slots, cm = c.metas, cs = c.slots
         cm.update(from: m, count: slotCount)
         for i in 0..<slotCount where m[i] != 0 { (cs + i).initialize(to: s[i]) }

@@ -6,11 +6,10 @@
 // Structure: extendible hashing (Fagin, Nievergelt, Pippenger, Strong 1979). A directory of
 // 2^depth entries indexed by the top bits of a seeded wyhash (`Hashing.swift`) points at
 // segments (`BytesMap+Segment.swift`): small linear-probing tables of up to 256 slots whose
-// members share a hash prefix. A full segment splits in two (doubling the directory first when
-// its depth is the directory's); nothing else moves, so growth never stalls on the whole map.
-// A lone segment (small maps) doubles its capacity instead, starting at 4 slots.
-// Removals merge a sparse segment with its buddy and halve the directory when they can, so
-// random sampling stays O(1) expected; a lone segment shrinks its capacity.
+// members share a hash prefix. A full segment grows along a capacity ladder, and at 256 slots
+// splits in two (doubling the directory first when its depth is the directory's); nothing
+// else moves, so growth never stalls on the whole map. Removals merge a sparse segment with
+// its buddy and halve the directory when they can, so random sampling stays O(1) expected.
 //
 // Copy-on-write (`copy()`, O(1)): a copy shares the directory; the first write to either side
 // copies the directory (a pointer per entry, a retain per segment), and each write to a
@@ -25,8 +24,8 @@
 // - every segment fills exactly the directory entries of its prefix, its members' hashes
 //   start with that prefix, each member's meta matches its hash and every slot from its home
 //   to its position is occupied (linear probing);
-// - a segment's count <= maxCount (but at the depth limit); with a directory depth > 0 every
-//   segment has the maximum capacity; `count` is the sum of the segments' counts;
+// - a segment's count <= maxCount (but at the depth limit), its capacity is on the ladder;
+//   `count` is the sum of the segments' counts;
 // - the directory's `segments`/`fullDepth` tallies are exact.
 //
 // Mutation while walking: `forEach`/`scan` callbacks must not mutate the map.
@@ -40,21 +39,22 @@ public final class BytesMap<V> {
     public private(set) var count: Int
     var epoch: UInt64
     let hasher: KeyHasher
-    /// Largest segment capacity (log2); 8 normally, smaller in tests to force many splits.
-    let maxCapBits: Int
+    /// Largest segment capacity: 256 normally, smaller in tests to force many splits.
+    let maxCapacity: Int
     var rng = WyRand(seed: 0)
     var rngSeeded = false
 
     public convenience init() { self.init(seed: bytesMapSeed) }
 
-    /// A map with a chosen hash seed (tests); `maxCapBits` caps the segment size.
-    init(seed: UInt64, maxCapBits: Int = MapSegment<V>.maxCapBitsLimit) {
-        precondition(maxCapBits >= MapSegment<V>.minCapBits && maxCapBits <= MapSegment<V>.maxCapBitsLimit)
+    /// A map with a chosen hash seed (tests); `maxCapacity` (a power of two, 4...256) caps
+    /// the segment size.
+    init(seed: UInt64, maxCapacity: Int = MapSegment<V>.capacityLimit) {
+        precondition(maxCapacity >= 4 && maxCapacity <= MapSegment<V>.capacityLimit && maxCapacity & (maxCapacity - 1) == 0)
         hasher = KeyHasher(seed: seed)
-        self.maxCapBits = maxCapBits
+        self.maxCapacity = maxCapacity
         epoch = 1
         count = 0
-        dir = .single(.make(capBits: MapSegment<V>.minCapBits, depth: 0, prefix: 0, epoch: 1))
+        dir = .single(.make(capacity: 4, depth: 0, prefix: 0, epoch: 1))
     }
 
     init(sharing other: BytesMap<V>) {
@@ -62,7 +62,7 @@ public final class BytesMap<V> {
         count = other.count
         epoch = other.epoch
         hasher = other.hasher
-        maxCapBits = other.maxCapBits
+        maxCapacity = other.maxCapacity
     }
 
     public var isEmpty: Bool { count == 0 }
@@ -154,7 +154,7 @@ public final class BytesMap<V> {
 
     /// Drops every member. O(1) here; freeing the members is O(N) unless a copy shares them.
     public func removeAll() {
-        dir = .single(.make(capBits: MapSegment<V>.minCapBits, depth: 0, prefix: 0, epoch: epoch))
+        dir = .single(.make(capacity: 4, depth: 0, prefix: 0, epoch: epoch))
         count = 0
     }
 

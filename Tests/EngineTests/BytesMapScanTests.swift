@@ -9,7 +9,7 @@ final class BytesMapScanTests: XCTestCase {
     /// increasing cursor order, each step returning at least one member.
     func testScanReturnsEachMemberOnceWhenUnchanged() {
         for capBits in [2, 5, 8] {
-            let m = BytesMap<Void>(seed: 11, maxCapBits: capBits)
+            let m = BytesMap<Void>(seed: 11, maxCapacity: 1 << capBits)
             fill(m, 0..<3000)
             var seen: [Bytes: Int] = [:]
             var cursor: UInt64 = 0, last: UInt64 = 0, steps = 0
@@ -35,7 +35,7 @@ final class BytesMapScanTests: XCTestCase {
         for (seed, capBits) in [(1, 2), (2, 3), (3, 8)] as [(UInt64, Int)] {
             for growing in [true, false] {
                 var rng = SplitMix(seed)
-                let m = BytesMap<Void>(seed: seed, maxCapBits: capBits)
+                let m = BytesMap<Void>(seed: seed, maxCapacity: 1 << capBits)
                 let stable = (0..<200).map { Bytes("stable\($0)") }
                 for k in stable { m.set(k, ()) }
                 var churn: [Bytes] = []
@@ -88,7 +88,7 @@ final class BytesMapScanTests: XCTestCase {
     func testRandomElementIsUniform() {
         var rng = SplitMix(77)
         for (capBits, n) in [(2, 300), (3, 500), (8, 2000), (8, 40)] {
-            let m = BytesMap<Void>(seed: 5, maxCapBits: capBits)
+            let m = BytesMap<Void>(seed: 5, maxCapacity: 1 << capBits)
             fill(m, 0..<n)
             let (stat, bound) = chiSquare(m, draws: n * 100, &rng)
             XCTAssertLessThan(stat, bound, "capBits \(capBits) n \(n)")
@@ -99,7 +99,7 @@ final class BytesMapScanTests: XCTestCase {
     /// stay uniform (rejection plus the exact fallback) and cheap.
     func testRandomElementIsUniformWhenSparse() {
         var rng = SplitMix(78)
-        let m = BytesMap<Void>(seed: 6, maxCapBits: 3)
+        let m = BytesMap<Void>(seed: 6, maxCapacity: 8)
         fill(m, 0..<5000)
         for i in 0..<5000 where i % 40 != 0 { m.remove(Bytes("s\(i)")) }
         m.checkInvariants()

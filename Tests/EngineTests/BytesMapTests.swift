@@ -50,10 +50,10 @@ final class BytesMapTests: XCTestCase {
     }
 
     /// Random operations on a map and up to three live copies, each checked against its model.
-    func runModel<V>(seed: UInt64, maxCapBits: Int, ops: Int, universeMax: Int = 4096,
+    func runModel<V>(seed: UInt64, maxCapacity: Int, ops: Int, universeMax: Int = 4096,
                      _ make: (inout SplitMix, Int) -> V, _ eq: @escaping (V, V) -> Bool) {
         var rng = SplitMix(seed)
-        var reps = [Replica(map: BytesMap<V>(seed: seed, maxCapBits: maxCapBits), model: [:])]
+        var reps = [Replica(map: BytesMap<V>(seed: seed, maxCapacity: maxCapacity), model: [:])]
         var universe = 8, growing = true, tag = 0
         var maxDepth = 0
         for step in 0..<ops {
@@ -105,20 +105,20 @@ final class BytesMapTests: XCTestCase {
             if step % 997 == 0 { for rep in reps { compare(rep, eq) } }
         }
         for rep in reps { compare(rep, eq) }
-        XCTAssertGreaterThan(maxDepth, maxCapBits <= 3 ? 6 : 2, "the model run never grew the directory")
+        XCTAssertGreaterThan(maxDepth, maxCapacity <= 8 ? 6 : 2, "the model run never grew the directory")
         for rep in reps { rep.map.removeAll(); compare(Replica(map: rep.map, model: [:]), eq) }
     }
 
     func testModelVoidPayloadSmallSegments() {
-        for seed in [1, 2] as [UInt64] { runModel(seed: seed, maxCapBits: 2, ops: 30_000, { _, _ in () }, { _, _ in true }) }
+        for seed in [1, 2] as [UInt64] { runModel(seed: seed, maxCapacity: 4, ops: 30_000, { _, _ in () }, { _, _ in true }) }
     }
 
     func testModelDoublePayload() {
-        runModel(seed: 3, maxCapBits: 3, ops: 30_000, { rng, t in Double(t) * (Bool.random(using: &rng) ? 1.5 : -0.25) }, { $0 == $1 })
+        runModel(seed: 3, maxCapacity: 64, ops: 30_000, { rng, t in Double(t) * (Bool.random(using: &rng) ? 1.5 : -0.25) }, { $0 == $1 })
     }
 
     func testModelBytesPayloadFullSizeSegments() {
-        runModel(seed: 4, maxCapBits: 8, ops: 40_000, universeMax: 16384, { rng, t in
+        runModel(seed: 4, maxCapacity: 256, ops: 40_000, universeMax: 16384, { rng, t in
             Bytes([UInt8](repeating: UInt8(t & 0x7f), count: Int.random(in: 0...40, using: &rng)) + [UInt8(t >> 8 & 0xff)])
         }, { $0 == $1 })
     }
@@ -126,12 +126,12 @@ final class BytesMapTests: XCTestCase {
     /// Objects are released exactly once across moves (splits, merges), clones and removeAll.
     func testModelCountedPayloadNeitherLeaksNorOverReleases() {
         let counter = LiveCounter()
-        runModel(seed: 5, maxCapBits: 3, ops: 20_000, { _, t in TrackedPayload(counter, t) }, { $0.id == $1.id })
+        runModel(seed: 5, maxCapacity: 8, ops: 20_000, { _, t in TrackedPayload(counter, t) }, { $0.id == $1.id })
         XCTAssertEqual(counter.live, 0)
     }
 
     func testCopyIsIndependentBothWays() {
-        let a = BytesMap<Double>(seed: 9, maxCapBits: 3)
+        let a = BytesMap<Double>(seed: 9, maxCapacity: 8)
         for i in 0..<500 { a.set(Bytes("k\(i)"), Double(i)) }
         let b = a.copy()
         for i in 0..<500 where i % 2 == 0 { a.remove(Bytes("k\(i)")) }
