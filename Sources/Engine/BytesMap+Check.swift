@@ -2,29 +2,51 @@
 #if DEBUG
 extension BytesMap {
     func checkInvariants() {
-        let d = dir.depth
-        var segments = 0, full = 0, total = 0
-        var i = 0
-        while i < dir.size {
-            let s = dir.entries[i].takeUnretainedValue()
-            precondition(s.depth <= d, "segment deeper than the directory")
-            let span = 1 << (d - s.depth)
+        var total = 0
+        var depths = [Int](repeating: 0, count: depthCounts.count)
+        checkNode(root, base: 0, prefix: 0, isRoot: true, &total, &depths)
+        precondition(total == count, "count \(count) != \(total)")
+        precondition(depths == depthCounts, "depth histogram")
+        precondition(deepest == (depths.lastIndex { $0 > 0 } ?? 0), "deepest \(deepest)")
+    }
+
+    func checkNode(_ n: MapNode<V>, base: Int, prefix: UInt64, isRoot: Bool, _ total: inout Int, _ depths: inout [Int]) {
+        let d = n.depth
+        precondition(n.header.base == base && n.header.prefix == prefix, "node position")
+        precondition(d <= MapNode<V>.maxDepth && (isRoot || d >= 1), "node depth \(d)")
+        precondition(n.header.epoch <= epoch, "node from the future")
+        var children = 0, full = 0, i = 0
+        while i < n.size {
+            let e = n.entries[i]
+            children += 1
+            if MapNode<V>.isNode(e) {
+                precondition(d == MapNode<V>.maxDepth, "child node under a node that can still double")
+                let c = MapNode<V>.node(e).takeUnretainedValue()
+                checkNode(c, base: base + d, prefix: prefix << UInt64(d) | UInt64(i), isRoot: false, &total, &depths)
+                full += 1
+                i += 1
+                continue
+            }
+            let s = MapNode<V>.segment(e).takeUnretainedValue()
+            let r = n.rel(s)
+            precondition(r >= 0 && r <= d, "segment depth \(s.depth) outside node [\(base), \(base + d)]")
+            let span = 1 << (d - r)
             precondition(i & (span - 1) == 0, "segment range not aligned")
-            precondition(Int(truncatingIfNeeded: s.header.prefix) == i >> (d - s.depth), "segment prefix \(s.header.prefix) at entry \(i)")
-            for j in i..<(i + span) { precondition(dir.entries[j].toOpaque() == dir.entries[i].toOpaque(), "segment range split") }
+            let want = r == 0 ? prefix : prefix << UInt64(r) | UInt64(i >> (d - r))
+            precondition(s.header.prefix == want, "segment prefix \(s.header.prefix) != \(want)")
+            for j in i..<(i + span) { precondition(n.entries[j] == e, "segment range split") }
             precondition(Self.ladder.contains(s.slotCount) && s.slotCount <= maxCapacity, "capacity off the ladder")
             precondition(s.count <= s.maxCount || (s.depth >= maxDepth && s.count < s.slotCount), "overfull segment")
             precondition(s.header.epoch <= epoch, "segment from the future")
             checkSegment(s)
-            segments += 1
-            if s.depth == d { full += 1 }
+            if r == d { full += 1 }
             total += s.count
+            depths[s.depth] += 1
             i += span
         }
-        precondition(segments == dir.header.segments, "segment tally \(dir.header.segments) != \(segments)")
-        precondition(full == dir.header.fullDepth, "full-depth tally \(dir.header.fullDepth) != \(full)")
-        precondition(d == 0 || full > 0, "directory could halve")
-        precondition(total == count, "count \(count) != \(total)")
+        precondition(children == n.header.children, "children tally \(n.header.children) != \(children)")
+        precondition(full == n.header.fullDepth, "full-depth tally \(n.header.fullDepth) != \(full)")
+        precondition(d == 0 || full > 0, "node could halve")
     }
 
     func checkSegment(_ s: MapSegment<V>) {
@@ -45,18 +67,23 @@ extension BytesMap {
 #endif
 
 extension BytesMap {
-    /// Directory depth and segment count, for tests and benchmarks.
-    var shape: (depth: Int, segments: Int) { (dir.depth, dir.header.segments) }
+    /// Deepest segment depth and segment count, for tests and benchmarks.
+    var shape: (depth: Int, segments: Int) { (deepest, depthCounts.reduce(0, +)) }
 
-    /// Bytes held by the table itself (map, directory, segments; not the heap blocks of keys
-    /// or payloads longer than 22 bytes), for MEMORY USAGE-style estimates. O(segments).
+    /// Bytes held by the table itself (map, nodes, segments; not the heap blocks of keys or
+    /// payloads longer than 22 bytes), for MEMORY USAGE-style estimates. O(segments).
     public var tableBytes: Int {
-        var n = 64 + 48 + 8 * dir.size
-        dir.forEachSegment { _, u in
-            u._withUnsafeGuaranteedRef { s in
-                n += 48 + MapSegment<V>.metaBytes(s.slotCount) + s.slotCount * MemoryLayout<BytesMapSlot<V>>.stride
+        var n = 64 + 8 * depthCounts.count
+        func visit(_ node: MapNode<V>) {
+            n += 64 + 8 * node.size
+            node.forEachChild { _, e in
+                if MapNode<V>.isNode(e) { visit(MapNode<V>.node(e).takeUnretainedValue()); return }
+                MapNode<V>.segment(e)._withUnsafeGuaranteedRef { s in
+                    n += 48 + MapSegment<V>.metaBytes(s.slotCount) + s.slotCount * MemoryLayout<BytesMapSlot<V>>.stride
+                }
             }
         }
+        visit(root)
         return n
     }
 }

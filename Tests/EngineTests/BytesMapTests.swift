@@ -149,6 +149,36 @@ final class BytesMapTests: XCTestCase {
         b.checkInvariants()
     }
 
+    func childNodes<V>(_ m: BytesMap<V>) -> Int {
+        var n = 0
+        for i in 0..<m.root.size where MapNode<V>.isNode(m.root.entries[i]) { n += 1 }
+        return n
+    }
+
+    /// Growth past one full node hangs child nodes under it; shrinking folds them back; a copy
+    /// taken in between is unaffected and first writes clone only the nodes on their path.
+    func testTrieGrowsAndFoldsChildNodes() {
+        let m = BytesMap<Double>(seed: 21, maxCapacity: 16)
+        for i in 0..<30000 { m.set(Bytes("t\(i)"), Double(i)) }
+        m.checkInvariants()
+        XCTAssertEqual(m.root.depth, MapNode<Double>.maxDepth)
+        XCTAssertGreaterThan(childNodes(m), 100)
+        let snap = m.copy()
+        m.set(Bytes("extra"), -1)
+        // The root was cloned; all but the written path's child node are still shared.
+        XCTAssertFalse(m.root === snap.root)
+        var shared = 0
+        for i in 0..<m.root.size where m.root.entries[i] == snap.root.entries[i] { shared += 1 }
+        XCTAssertGreaterThanOrEqual(shared, m.root.size - 1)
+        for i in 0..<30000 where i % 1000 != 0 { m.remove(Bytes("t\(i)")) }
+        m.checkInvariants(); snap.checkInvariants()
+        XCTAssertEqual(childNodes(m), 0)
+        XCTAssertLessThan(m.root.depth, MapNode<Double>.maxDepth)
+        XCTAssertEqual(m.count, 31)
+        XCTAssertEqual(snap.count, 30000)
+        for i in 0..<30000 { XCTAssertEqual(snap.get(Bytes("t\(i)")), Double(i)) }
+    }
+
     func testEmptyMap() {
         let m = BytesMap<Void>()
         XCTAssertTrue(m.isEmpty)
