@@ -3,10 +3,10 @@
 extension BytesMap {
     func checkInvariants() {
         var total = 0
-        var depths = [Int](repeating: 0, count: depthCounts.count)
+        var depths = [Int](repeating: 0, count: maxDepth + 2)
         checkNode(root, base: 0, prefix: 0, isRoot: true, &total, &depths)
         precondition(total == count, "count \(count) != \(total)")
-        precondition(depths == depthCounts, "depth histogram")
+        precondition(depths == (depthCounts.isEmpty ? [1] + [Int](repeating: 0, count: maxDepth + 1) : depthCounts), "depth histogram")
         precondition(deepest == (depths.lastIndex { $0 > 0 } ?? 0), "deepest \(deepest)")
     }
 
@@ -68,7 +68,7 @@ extension BytesMap {
 
 extension BytesMap {
     /// Deepest segment depth and segment count, for tests and benchmarks.
-    var shape: (depth: Int, segments: Int) { (deepest, depthCounts.reduce(0, +)) }
+    var shape: (depth: Int, segments: Int) { (deepest, depthCounts.isEmpty ? 1 : depthCounts.reduce(0, +)) }
 
     /// Bytes held by the table itself (map, nodes, segments; not the heap blocks of keys or
     /// payloads longer than 22 bytes), for MEMORY USAGE-style estimates. O(segments).

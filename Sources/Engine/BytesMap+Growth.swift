@@ -113,6 +113,10 @@ extension BytesMap {
             if node.rel(s) + 1 == node.depth { node.header.fullDepth += 2 }
         }
         old.release()
+        if depthCounts.isEmpty {
+            depthCounts = [Int](repeating: 0, count: maxDepth + 2)
+            depthCounts[0] = 1
+        }
         depthCounts[d] -= 1
         depthCounts[d + 1] += 2
         deepest = max(deepest, d + 1)

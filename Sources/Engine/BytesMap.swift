@@ -27,7 +27,8 @@
 //   start with that prefix, each member's meta matches its hash and every slot from its home
 //   to its position is occupied (linear probing);
 // - a segment's count <= maxCount (but at the depth limit), its capacity is on the ladder;
-//   `count` is the sum of the segments' counts, `depthCounts` their depth histogram;
+//   `count` is the sum of the segments' counts, `depthCounts` their depth histogram
+//   (or empty, with one segment);
 // - nodes: child nodes only in full-size nodes; non-root nodes have depth >= 1; the
 //   `children`/`fullDepth` tallies are exact and a node of depth > 0 has a full-depth child.
 //
@@ -44,8 +45,9 @@ public final class BytesMap<V> {
     let hasher: KeyHasher
     /// Largest segment capacity: 256 normally, smaller in tests to force many splits.
     let maxCapacity: Int
-    /// Segments per local depth, and the deepest in use (random sampling's bound).
-    var depthCounts: [Int]
+    /// Segments per local depth (empty while there is a single segment, so small maps don't
+    /// pay for it), and the deepest in use (random sampling's bound).
+    var depthCounts: [Int] = []
     var deepest = 0
     var rng = WyRand(seed: 0)
     var rngSeeded = false
@@ -61,8 +63,6 @@ public final class BytesMap<V> {
         epoch = 1
         count = 0
         root = .single(.make(capacity: 4, depth: 0, prefix: 0, epoch: 1), epoch: 1)
-        depthCounts = [Int](repeating: 0, count: 64)
-        depthCounts[0] = 1
     }
 
     init(sharing other: BytesMap<V>) {
@@ -171,8 +171,7 @@ public final class BytesMap<V> {
     public func removeAll() {
         root = .single(.make(capacity: 4, depth: 0, prefix: 0, epoch: epoch), epoch: epoch)
         count = 0
-        for i in 0...deepest { depthCounts[i] = 0 }
-        depthCounts[0] = 1
+        depthCounts = []
         deepest = 0
     }
 
