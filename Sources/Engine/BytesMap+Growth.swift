@@ -124,8 +124,8 @@ extension BytesMap {
 
     /// After a removal from the segment of `h` (already writable): merge or shrink if sparse.
     func afterRemove(_ h: UInt64) {
-        if count == 0 && deepest == 0 {
-            removeAll()
+        if count == 0 {
+            removeAll()     // frees every node and segment at once, however deep
             return
         }
         // Most removals change nothing structural: decide on a read-only walk first.
