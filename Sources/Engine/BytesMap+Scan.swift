@@ -4,7 +4,7 @@
 // below the cursor has been returned". One step visits the members whose home slot lies in
 // one aligned slice of 16 home slots of the segment containing the cursor (~10 members at
 // the average load), then returns the hash position where the next slice starts; past the last
-// segment that position wraps to 0, which ends the scan. Because homes are hash bits, a slice
+// segment that position wraps to 0, which ends the scan. Because homes grow with the hash, a slice
 // is a hash range. Splits, merges, capacity changes and node resizes between steps only
 // refine or coarsen the ranges: the range visited always starts at or before the cursor and
 // the next cursor is past it, so every member present for the whole scan is returned at least
