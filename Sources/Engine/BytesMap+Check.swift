@@ -34,7 +34,7 @@ extension BytesMap {
             precondition(i & (span - 1) == 0, "segment range not aligned")
             let want = r == 0 ? prefix : prefix << UInt64(r) | UInt64(i >> (d - r))
             precondition(s.header.prefix == want, "segment prefix \(s.header.prefix) != \(want)")
-            for j in i..<(i + span) { precondition(n.entries[j] == e, "segment range split") }
+            for j in i..<(i + span) { precondition(n.entries[j] == e && n.shapes[j] == MapNode<V>.shape(s), "segment range split or stale shape") }
             precondition(Self.ladder.contains(s.slotCount) && s.slotCount <= maxCapacity, "capacity off the ladder")
             precondition(s.count <= s.maxCount || (s.depth >= maxDepth && s.count < s.slotCount), "overfull segment")
             precondition(s.header.epoch <= epoch, "segment from the future")

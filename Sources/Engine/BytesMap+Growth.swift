@@ -208,6 +208,7 @@ extension BytesMap {
             let (parent, pi) = trail[level - 1]
             let old = MapNode<V>.node(parent.entries[pi])
             parent.entries[pi] = node.entries[0]
+            parent.shapes[pi] = node.shapes[0]
             node.header.children = 0
             old.release()
         }

@@ -15,6 +15,10 @@
 // write, retaining every segment (a cache miss each: 12 ms at 5M). Here both costs are one
 // node: at most 512 entries.
 //
+// Each entry also keeps its segment's shape (depth, capacity) in a parallel UInt16, so a
+// lookup computes the home slot without first loading the segment's header: one dependent
+// cache miss fewer on big maps. A segment's shape never changes (resizing makes a new one).
+//
 // Ownership: a node holds ONE strong reference per distinct child (not one per entry), as
 // unmanaged pointers tagged in bit 0 (1 = node), so the reference count of a child is the
 // number of nodes reaching it: what copy-on-write needs to know.
@@ -34,17 +38,28 @@ struct MapNodeHeader {
 final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
     static var maxDepth: Int { 9 }
 
-    /// A node of 2^depth entries, uninitialized: the caller fills every entry.
+    /// A node of 2^depth entries, uninitialized: the caller fills every entry and shape.
     static func make(base: Int, prefix: UInt64, depth: Int, epoch: UInt64) -> MapNode<V> {
-        unsafeDowncast(create(minimumCapacity: 1 << depth) { _ in
+        let size = 1 << depth
+        let n = unsafeDowncast(create(minimumCapacity: size + (size + 3) / 4) { _ in
             MapNodeHeader(epoch: epoch, prefix: prefix, base: base, depth: depth, children: 0, fullDepth: 0)
         }, to: MapNode<V>.self)
+        n.withUnsafeMutablePointerToElements { e in
+            _ = UnsafeMutableRawPointer(e + size).bindMemory(to: UInt16.self, capacity: size)
+        }
+        return n
+    }
+
+    /// Shape of a segment entry: depth in the low byte, capacity / 4 in the high byte.
+    @inline(__always) static func shape(_ s: MapSegment<V>) -> UInt16 {
+        UInt16(truncatingIfNeeded: s.depth) | UInt16(truncatingIfNeeded: s.slotCount >> 2) << 8
     }
 
     /// A root holding one segment.
     static func single(_ s: MapSegment<V>, epoch: UInt64) -> MapNode<V> {
         let n = make(base: 0, prefix: 0, depth: 0, epoch: epoch)
         n.entries.initialize(to: entry(.passRetained(s)))
+        n.shapes[0] = shape(s)
         n.header.children = 1
         n.header.fullDepth = 1
         return n
@@ -53,6 +68,11 @@ final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
     deinit { if header.children > 0 { forEachChild { _, e in MapNode.release(e) } } }
 
     @inline(__always) var entries: UnsafeMutablePointer<UInt> { withUnsafeMutablePointerToElements { $0 } }
+    /// Segment shapes, parallel to `entries` (unused for child-node entries).
+    @inline(__always) var shapes: UnsafeMutablePointer<UInt16> {
+        let size = self.size
+        return withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0 + size).assumingMemoryBound(to: UInt16.self) }
+    }
     @inline(__always) var depth: Int { header.depth }
     @inline(__always) var size: Int { 1 << header.depth }
 
@@ -98,6 +118,7 @@ final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
         let shift = header.depth - r
         let relPrefix = Int(truncatingIfNeeded: s.header.prefix) & ((1 << r) - 1)
         (entries + (relPrefix << shift)).update(repeating: MapNode.entry(u), count: 1 << shift)
+        (shapes + (relPrefix << shift)).update(repeating: MapNode.shape(s), count: 1 << shift)
     }
 
     /// An independent node reaching the same children (each retained once more), stamped
@@ -107,6 +128,7 @@ final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
         c.header.children = header.children
         c.header.fullDepth = header.fullDepth
         c.entries.initialize(from: entries, count: size)
+        c.shapes.update(from: shapes, count: size)
         forEachChild { _, e in MapNode.retain(e) }
         return c
     }
@@ -116,10 +138,12 @@ final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
     func doubled(epoch: UInt64) -> MapNode<V> {
         let h = header
         let d = MapNode.make(base: h.base, prefix: h.prefix, depth: h.depth + 1, epoch: epoch)
-        let src = entries, dst = d.entries
+        let src = entries, dst = d.entries, ss = shapes, ds = d.shapes
         for i in 0..<size {
             (dst + 2 * i).initialize(to: src[i])
             (dst + 2 * i + 1).initialize(to: src[i])
+            ds[2 * i] = ss[i]
+            ds[2 * i + 1] = ss[i]
         }
         d.header.children = h.children
         header.children = 0
@@ -131,8 +155,11 @@ final class MapNode<V>: ManagedBuffer<MapNodeHeader, UInt> {
         let h = header
         precondition(h.depth > 0 && h.fullDepth == 0, "halving a node with full-depth children")
         let d = MapNode.make(base: h.base, prefix: h.prefix, depth: h.depth - 1, epoch: epoch)
-        let src = entries, dst = d.entries
-        for i in 0..<(size >> 1) { (dst + i).initialize(to: src[2 * i]) }
+        let src = entries, dst = d.entries, ss = shapes, ds = d.shapes
+        for i in 0..<(size >> 1) {
+            (dst + i).initialize(to: src[2 * i])
+            ds[i] = ss[2 * i]
+        }
         d.header.children = h.children
         var full = 0
         d.forEachChild { _, e in

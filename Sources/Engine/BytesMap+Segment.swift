@@ -79,20 +79,33 @@ final class MapSegment<V>: ManagedBuffer<MapSegmentHeader, UInt64> {
     @inline(__always) var maxCount: Int { slotCount <= 4 ? slotCount - 1 : slotCount * 13 / 16 }
 
     /// Home slot of hash `h` in this segment (depth <= 32).
-    @inline(__always) func home(_ h: UInt64) -> Int {
-        Int(truncatingIfNeeded: (((h &<< UInt64(header.depth)) &>> 32) &* UInt64(header.cap)) &>> 32)
+    @inline(__always) func home(_ h: UInt64) -> Int { MapSegment.home(h, depth: depth, cap: slotCount) }
+
+    @inline(__always) static func home(_ h: UInt64, depth: Int, cap: Int) -> Int {
+        Int(truncatingIfNeeded: (((h &<< UInt64(depth)) &>> 32) &* UInt64(cap)) &>> 32)
     }
 
-    @inline(__always) func meta(_ h: UInt64) -> UInt16 {
-        0x8000 | UInt16(truncatingIfNeeded: (h & 0x7F) << 8) | UInt16(truncatingIfNeeded: home(h))
+    @inline(__always) func meta(_ h: UInt64) -> UInt16 { MapSegment.meta(h, depth: depth, cap: slotCount) }
+
+    @inline(__always) static func meta(_ h: UInt64, depth: Int, cap: Int) -> UInt16 {
+        0x8000 | UInt16(truncatingIfNeeded: (h & 0x7F) << 8) | UInt16(truncatingIfNeeded: home(h, depth: depth, cap: cap))
     }
 
     // MARK: probing
 
     /// Slot index of `key` (hash `h`), -1 when absent. O(1) expected.
     @inline(__always) func find(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> Int {
-        let m = metas, s = slots, cap = slotCount
-        let want = meta(h)
+        find(key, h, MapNode<V>.shape(self))
+    }
+
+    /// As `find(_:_:)`, with the segment's shape from its directory entry: no header load.
+    @inline(__always) func find(_ key: UnsafeRawBufferPointer, _ h: UInt64, _ shape: UInt16) -> Int {
+        let cap = Int(shape >> 8) << 2
+        let m = metas
+        let s = withUnsafeMutablePointerToElements {
+            (UnsafeMutableRawPointer($0) + MapSegment.metaBytes(cap)).assumingMemoryBound(to: BytesMapSlot<V>.self)
+        }
+        let want = MapSegment.meta(h, depth: Int(shape & 0xFF), cap: cap)
         var i = Int(want & 0xFF)
         if key.count <= InlineBytes.capacity {
             // Short keys are stored inline, zero padded: comparing the words decides equality.

@@ -81,19 +81,32 @@ public final class BytesMap<V> {
 
     /// Calls `body` with the segment for hash `h`, read-only. O(trie levels).
     @inline(__always) func withSegment<R>(_ h: UInt64, _ body: (MapSegment<V>) -> R) -> R {
+        withShapedSegment(h) { s, _ in body(s) }
+    }
+
+    /// As `withSegment`, also passing the segment's shape from its entry (see MapNode).
+    @inline(__always) func withShapedSegment<R>(_ h: UInt64, _ body: (MapSegment<V>, UInt16) -> R) -> R {
         var n = Unmanaged.passUnretained(root)
         while true {
-            let e = n._withUnsafeGuaranteedRef { $0.entries[$0.index(h)] }
-            if !MapNode<V>.isNode(e) { return MapNode<V>.segment(e)._withUnsafeGuaranteedRef(body) }
+            let (e, shape) = n._withUnsafeGuaranteedRef { node -> (UInt, UInt16) in
+                let i = node.index(h)
+                return (node.entries[i], node.shapes[i])
+            }
+            if !MapNode<V>.isNode(e) { return MapNode<V>.segment(e)._withUnsafeGuaranteedRef { body($0, shape) } }
             n = MapNode<V>.node(e)
         }
+    }
+
+    /// Slot index of `key` (hash `h`) in its segment, -1 when absent. O(1) expected.
+    @inline(__always) func slotIndex(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> Int {
+        withShapedSegment(h) { s, shape in s.find(key, h, shape) }
     }
 
     /// The payload of `key`. O(1) expected.
     public func get(_ key: UnsafeRawBufferPointer) -> V? {
         let h = hasher.hash(key)
-        return withSegment(h) { s in
-            let i = s.find(key, h)
+        return withShapedSegment(h) { s, shape in
+            let i = s.find(key, h, shape)
             return i < 0 ? nil : s.slots[i].value
         }
     }
@@ -103,7 +116,7 @@ public final class BytesMap<V> {
     /// O(1) expected.
     public func contains(_ key: UnsafeRawBufferPointer) -> Bool {
         let h = hasher.hash(key)
-        return withSegment(h) { $0.find(key, h) >= 0 }
+        return slotIndex(key, h) >= 0
     }
 
     public func contains(_ key: Bytes) -> Bool { key.withBytes { contains($0) } }
@@ -125,12 +138,12 @@ public final class BytesMap<V> {
 
     @inline(__always) func set(_ key: UnsafeRawBufferPointer, _ value: V, _ make: () -> Bytes) -> Bool {
         let h = hasher.hash(key)
-        let (i, full) = withSegment(h) { s in (s.find(key, h), s.count >= s.maxCount) }
+        let i = slotIndex(key, h)
         if i >= 0 {
             withWritableSegment(h) { s in s.slots[i].value = value }
             return false
         }
-        if full { makeRoom(h) }
+        if withSegment(h, { $0.count >= $0.maxCount }) { makeRoom(h) }
         withWritableSegment(h) { s in s.insertNew(BytesMapSlot(key: make(), value: value), h) }
         count += 1
         return true
@@ -141,7 +154,7 @@ public final class BytesMap<V> {
     public func remove(_ key: UnsafeRawBufferPointer) -> V? {
         if count == 0 { return nil }
         let h = hasher.hash(key)
-        let i = withSegment(h) { $0.find(key, h) }
+        let i = slotIndex(key, h)
         if i < 0 { return nil }
         let v = withWritableSegment(h) { s in s.remove(at: i).value }
         count -= 1
@@ -155,7 +168,7 @@ public final class BytesMap<V> {
     /// Mutates the payload of `key` in place; nil when absent. O(1) expected.
     public func update<R>(_ key: UnsafeRawBufferPointer, _ body: (inout V) -> R) -> R? {
         let h = hasher.hash(key)
-        let i = withSegment(h) { $0.find(key, h) }
+        let i = slotIndex(key, h)
         if i < 0 { return nil }
         return withWritableSegment(h) { s in body(&s.slots[i].value) }
     }
