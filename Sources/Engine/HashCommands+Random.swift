@@ -114,23 +114,8 @@ extension HashCommands {
             return
         case .found(let found): h = found
         }
-        var count = 10
-        var pattern: UnsafeRawBufferPointer? = nil
-        var i = 3
-        while i < a.count {
-            let more = a.count - i
-            if a.isEqual(i, "count") && more >= 2 {
-                guard let v = a.int(i + 1) else { c.notInteger(); return }
-                if v < 1 { c.syntaxError(); return }
-                count = Int(v)
-            } else if a.isEqual(i, "match") && more >= 2 {
-                let p = a[i + 1]
-                pattern = (p.count == 1 && p[0] == 42) ? nil : p
-            } else {
-                c.syntaxError(); return
-            }
-            i += 2
-        }
+        guard let opts = ScanOptions.parse(c, from: 3, allowType: false) else { return }
+        let count = opts.count, pattern = opts.pattern
 
         var found: [(Bytes, Bytes)] = []
         let keep: (UnsafeRawBufferPointer) -> Bool = { f in

@@ -62,26 +62,8 @@ extension KeyCommands {
     static func scan(_ c: Call) {
         let a = c.argv
         guard var cursor = parseCursor(a[1]) else { c.error(WireError.invalidCursor); return }
-        var count = 10
-        var pattern: UnsafeRawBufferPointer? = nil
-        var typeName: UnsafeRawBufferPointer? = nil
-        var i = 2
-        while i < a.count {
-            let more = a.count - i
-            if a.isEqual(i, "count") && more >= 2 {
-                guard let v = a.int(i + 1) else { c.notInteger(); return }
-                if v < 1 { c.syntaxError(); return }
-                count = Int(v)
-            } else if a.isEqual(i, "match") && more >= 2 {
-                let p = a[i + 1]
-                pattern = (p.count == 1 && p[0] == 42) ? nil : p
-            } else if a.isEqual(i, "type") && more >= 2 {
-                typeName = a[i + 1]
-            } else {
-                c.syntaxError(); return
-            }
-            i += 2
-        }
+        guard let opts = ScanOptions.parse(c, from: 2, allowType: true) else { return }
+        let count = opts.count, pattern = opts.pattern, typeName = opts.typeName
 
         let d = c.db
         var found: [Bytes] = []
@@ -127,5 +109,36 @@ extension KeyCommands {
             if x != y { return false }
         }
         return true
+    }
+}
+
+/// SCAN / HSCAN / SSCAN / ZSCAN options: COUNT (>= 1, default 10), MATCH (`*` = no filter) and,
+/// for SCAN only, TYPE; later options win. Replies Redis's error and returns nil when invalid.
+struct ScanOptions {
+    var count = 10
+    var pattern: UnsafeRawBufferPointer? = nil
+    var typeName: UnsafeRawBufferPointer? = nil
+
+    static func parse(_ c: Call, from: Int, allowType: Bool) -> ScanOptions? {
+        let a = c.argv
+        var o = ScanOptions()
+        var i = from
+        while i < a.count {
+            let more = a.count - i
+            if a.isEqual(i, "count") && more >= 2 {
+                guard let v = a.int(i + 1) else { c.notInteger(); return nil }
+                if v < 1 { c.syntaxError(); return nil }
+                o.count = Int(v)
+            } else if a.isEqual(i, "match") && more >= 2 {
+                let p = a[i + 1]
+                o.pattern = (p.count == 1 && p[0] == 42) ? nil : p
+            } else if allowType && a.isEqual(i, "type") && more >= 2 {
+                o.typeName = a[i + 1]
+            } else {
+                c.syntaxError(); return nil
+            }
+            i += 2
+        }
+        return o
     }
 }

@@ -221,22 +221,8 @@ enum SetCommands {
         case .none: c.array(2); c.bulk("0"); c.array(0); return
         case .set(let s): set = s
         }
-        var count = 10
-        var pattern: UnsafeRawBufferPointer? = nil
-        var i = 3
-        while i < a.count {
-            if a.isEqual(i, "count") && a.count - i >= 2 {
-                guard let v = a.int(i + 1) else { c.notInteger(); return }
-                if v < 1 { c.syntaxError(); return }
-                count = Int(v)
-            } else if a.isEqual(i, "match") && a.count - i >= 2 {
-                let p = a[i + 1]
-                pattern = (p.count == 1 && p[0] == 42) ? nil : p
-            } else {
-                c.syntaxError(); return
-            }
-            i += 2
-        }
+        guard let opts = ScanOptions.parse(c, from: 3, allowType: false) else { return }
+        let count = opts.count, pattern = opts.pattern
         var found: [SetElement] = []
         if let t = set.table {
             var steps = count.multipliedReportingOverflow(by: 10).overflow ? Int.max : count * 10

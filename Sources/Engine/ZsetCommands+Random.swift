@@ -86,23 +86,8 @@ extension ZsetCommands {
         case .none: c.array(2); c.bulk("0"); c.array(0); return
         case .zset(let v): z = v
         }
-        var count = 10
-        var pattern: UnsafeRawBufferPointer? = nil
-        var i = 3
-        while i < a.count {
-            let more = a.count - i
-            if a.isEqual(i, "count") && more >= 2 {
-                guard let v = a.int(i + 1) else { c.notInteger(); return }
-                if v < 1 { c.syntaxError(); return }
-                count = Int(v)
-            } else if a.isEqual(i, "match") && more >= 2 {
-                let p = a[i + 1]
-                pattern = (p.count == 1 && p[0] == 42) ? nil : p
-            } else {
-                c.syntaxError(); return
-            }
-            i += 2
-        }
+        guard let opts = ScanOptions.parse(c, from: 3, allowType: false) else { return }
+        let count = opts.count, pattern = opts.pattern
 
         var entries: [(Bytes, Double)] = []
         if let m = z.map {
