@@ -83,21 +83,7 @@ enum BloomCommands {
     /// RedisModule_StringToDouble (Redis's getDoubleFromObject): strtod over the whole argument,
     /// no leading space, no NaN, no overflow (or underflow to zero).
     static func parseDouble(_ raw: UnsafeRawBufferPointer) -> Double? {
-        let n = raw.count
-        if n == 0 || n > 4096 { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
-            let p = buf.baseAddress!
-            UnsafeMutableRawPointer(p).copyMemory(from: raw.baseAddress!, byteCount: n)
-            p[n] = 0
-            if isspace(Int32(UInt8(bitPattern: p[0]))) != 0 { return nil }
-            var end: UnsafeMutablePointer<CChar>? = nil
-            errno = 0
-            let v = strtod(p, &end)
-            guard let e = end, e - p == n else { return nil }
-            if errno == ERANGE && (v.isInfinite || v == 0) { return nil }
-            if v.isNaN { return nil }
-            return v
-        }
+        raw.count > 4096 ? nil : parseZsetScore(raw)   // the same string2d rules
     }
 
     // MARK: BF.RESERVE key error_rate capacity [EXPANSION expansion] [NONSCALING]
