@@ -223,7 +223,7 @@ extension ConfigStore {
         x("client-output-buffer-limit", .multiArg, .clientOutputBufferLimit,
           "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
         x("oom-score-adj-values", .multiArg, .oomScoreAdjValues, "0 200 800"),
-        x("notify-keyspace-events", mod, .notifyKeyspaceEvents, ""),
+        ConfigEntry("notify-keyspace-events", alias: nil, flags: mod, kind: .special(.notifyKeyspaceEvents), default: .number(0)),
         // Keyward listens on loopback unless told otherwise (Redis 7.0 defaults to "* -::*").
         x("bind", .multiArg, .bind, "127.0.0.1 -::1"),
         x("replicaof", a: "slaveof", [.immutable, .multiArg], .replicaOf, ""),

@@ -125,7 +125,8 @@ public final class ConfigRewriter {
             if store.bool("cluster-enabled") || text.isEmpty { markProcessed(name); return }
             rewriteLine(name, "\(name) \(text)", force: true)
         case .notifyKeyspaceEvents:
-            rewriteLine(name, "\(name) " + ConfigFile.quoted(text), force: !text.isEmpty)
+            let flags = e.format(v)   // the CONFIG GET text, as Redis's rewrite prints it
+            rewriteLine(name, "\(name) " + ConfigFile.quoted(flags), force: !flags.isEmpty)
         case .clientOutputBufferLimit:
             let cur = ConfigSpecial.parseLimits(text), def = ConfigSpecial.parseLimits(e.defaultValue.textValue)
             for j in 0..<3 {

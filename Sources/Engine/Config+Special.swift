@@ -42,7 +42,7 @@ enum ConfigSpecial {
             guard let f = KeyspaceEventFlags(parsing: args[0]) else {
                 return .failure(ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
             }
-            return .success(.text(f.description))
+            return .success(.number(Int64(f.rawValue)))
         case .replicaOf:
             guard args.count == 2 else { return .failure(ConfigError("wrong number of arguments")) }
             if args[0].lowercased() == "no" && args[1].lowercased() == "one" { return .success(.text("")) }

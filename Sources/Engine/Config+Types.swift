@@ -168,6 +168,10 @@ public struct ConfigEntry: Sendable {
             if rule.memory { return String(UInt64(bitPattern: n)) }
             if rule.octal { return String(n, radix: 8) }
             return String(n)
+        case (.special(.notifyKeyspaceEvents), .number(let flags)):
+            // Kept as flags: Redis prints "A" for all classes and then omits n, which a text
+            // value would lose on the round trip.
+            return KeyspaceEventFlags(rawValue: Int(flags)).description
         default:
             return v.textValue
         }

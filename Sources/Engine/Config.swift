@@ -93,7 +93,9 @@ public final class ConfigStore {
     }
     /// client-output-buffer-limit for the normal, replica and pubsub classes.
     public var outputBufferLimits: [OutputBufferLimit] { ConfigSpecial.parseLimits(string("client-output-buffer-limit")) }
-    public var keyspaceEvents: KeyspaceEventFlags { KeyspaceEventFlags(parsing: string("notify-keyspace-events")) ?? [] }
+    public var keyspaceEvents: KeyspaceEventFlags {
+        KeyspaceEventFlags(rawValue: Int(value("notify-keyspace-events")?.numberValue ?? 0))
+    }
     public var bindAddresses: [String] { string("bind").split(separator: " ").map(String.init) }
 
     /// Whether a protected action (enable-debug-command, enable-protected-configs, ...) is allowed.

@@ -39,6 +39,13 @@ public final class Database {
         return body(&table.entry(i).pointee.value)
     }
 
+    /// Called after a new key is added (not on overwrite); the engine sets it only while the
+    /// `new` keyspace notification class is enabled.
+    public var onInsert: ((UnsafeRawBufferPointer) -> Void)? {
+        get { table.onInsert }
+        set { table.onInsert = newValue }
+    }
+
     /// Inserts or overwrites. Clears the TTL unless `keepTTL`. Returns true when the key is new. O(1).
     @discardableResult
     public func set(_ key: UnsafeRawBufferPointer, _ value: Value, keepTTL: Bool = false) -> Bool {

@@ -56,6 +56,8 @@ final class KeyTable {
     var count = 0
     /// The access clock new entries start with (OBJECT IDLETIME counts from creation, as Redis).
     let clock: AccessClock
+    /// Called after a key is linked in (the `new` keyspace notification, Redis's dbAdd).
+    var onInsert: ((UnsafeRawBufferPointer) -> Void)? = nil
     var volatileCount = 0
 
     // Slab (KeyTable+Slab.swift)
@@ -181,6 +183,7 @@ final class KeyTable {
         }
         count += 1
         slotInserted(i, keyHashSlot(key))
+        if let f = onInsert { f(key) }
         return i
     }
 

@@ -41,6 +41,19 @@ extension Engine {
     func setKeyspaceEvents(_ f: KeyspaceEventFlags) {
         pubsub.keyspaceEvents = f
         pubsub.notifying = !f.isDisjoint(with: [.keyspace, .keyevent]) && !f.subtracting([.keyspace, .keyevent]).isEmpty
+        installNewKeyHooks()
+    }
+
+    /// The `new` class: Redis notifies from dbAdd, i.e. whenever a key is created (SET of a new
+    /// key, RENAME's target, a first LPUSH...), before the command's own event. Installed on
+    /// the databases only while that class is on, so key creation costs nothing otherwise.
+    func installNewKeyHooks() {
+        let on = pubsub.notifying && pubsub.keyspaceEvents.contains(.new)
+        for d in dbs {
+            d.onInsert = on ? { [unowned self, unowned d] key in
+                self.notify(type: .new, event: "new", key: key, db: d.index)
+            } : nil
+        }
     }
 
     /// A change reported by `keyModified` / `keyExpired` (only called while notifying).

@@ -134,7 +134,10 @@ extension Engine {
         config.onChange("maxmemory-policy") { [unowned self] v in self.maxmemoryPolicy = v.textValue }
         config.onChange("databases") { [unowned self] v in
             let n = Int(v.numberValue)
-            if n != self.dbs.count { self.dbs = (0..<n).map { Database(index: $0, seed: self.hashSeed, clock: self.accessClock) } }
+            if n != self.dbs.count {
+                self.dbs = (0..<n).map { Database(index: $0, seed: self.hashSeed, clock: self.accessClock) }
+                self.installNewKeyHooks()
+            }
         }
     }
 

@@ -98,4 +98,21 @@ final class NotificationsTests: XCTestCase {
         XCTAssertEqual(b.drain(l), ">3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:evicted\r\n$7\r\nbin\0key\r\n")
         key.removeAll()
     }
+
+    func testNewKeyEventsOnlyWhenAKeyIsCreated() {
+        let (b, w, l) = bench("KEn$")
+        b.run(w, "SET", "k", "v")
+        b.run(w, "SET", "k", "w")     // overwrite: no "new"
+        b.run(w, "SELECT", "3")
+        b.run(w, "APPEND", "a", "x")
+        XCTAssertEqual(events(b, l), ["__keyspace@0__:k new", "__keyevent@0__:new k",
+                                      "__keyspace@0__:k set", "__keyevent@0__:set k",
+                                      "__keyspace@0__:k set", "__keyevent@0__:set k",
+                                      "__keyspace@3__:a new", "__keyevent@3__:new a",
+                                      "__keyspace@3__:a append", "__keyevent@3__:append a"])
+        // Without the n flag nothing is hooked on key creation.
+        XCTAssertEqual(b.run(w, "CONFIG", "SET", "notify-keyspace-events", "KE$"), "+OK\r\n")
+        b.run(w, "SET", "fresh", "v")
+        XCTAssertEqual(events(b, l), ["__keyspace@3__:fresh set", "__keyevent@3__:set fresh"])
+    }
 }
