@@ -179,6 +179,37 @@ def memory(binaries: dict[str, str], workdir: Path, a) -> str:
     return "\n".join(lines)
 
 
+def members(binaries: dict[str, str], workdir: Path, a) -> str:
+    """Memory of one big set, hash and sorted set (~load-r members each): VmRSS growth per member."""
+    cases = [("sadd", "myset", "SCARD", "set"), ("hset", "myhash", "HLEN", "hash"),
+             ("zadd", "myzset", "ZCARD", "sorted set")]
+    lines = [f"### Memory of one big value (redis-benchmark -t <cmd> -r {a.load_r} -n {a.load_n} -P 16; VmRSS growth)", "",
+             "| type | server | members | encoding | VmRSS growth | bytes/member | load s | keyward/redis |",
+             "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for test, key, count_cmd, label in cases:
+        rows = {}
+        for name, binary in binaries.items():
+            srv = Server(binary, f"{name}-{test}", workdir=workdir / f"{name}-{test}").start()
+            try:
+                base = vm_rss_bytes(srv.pid)
+                log(f"members: {test} into {name}")
+                t0 = time.monotonic()
+                run_benchmark(srv, "-t", test, "-r", str(a.load_r), "-n", str(a.load_n), "-P", "16", "-q")
+                secs = time.monotonic() - t0
+                with srv.connect(timeout=60) as c:
+                    n = int(c.execute(count_cmd, key))
+                    enc = c.execute("OBJECT", "ENCODING", key)
+                grown = vm_rss_bytes(srv.pid) - base
+                rows[name] = (n, enc.decode() if isinstance(enc, bytes) else str(enc), grown, secs)
+            finally:
+                srv.stop()
+        per = {k: v[2] / max(v[0], 1) for k, v in rows.items()}
+        for name, (n, enc, grown, secs) in rows.items():
+            rel = f"**{ratio(per['keyward'], per['redis'])}**" if name == "keyward" and "redis" in per else ""
+            lines.append(f"| {label} | {name} | {n:,} | {enc} | {fmt_bytes(grown)} | {per[name]:.1f} | {secs:.1f} | {rel} |")
+    return "\n".join(lines)
+
+
 class Probe(threading.Thread):
     """PING in a loop on one connection; remember every round trip."""
 
@@ -275,7 +306,7 @@ def main(argv=None):
     ap.add_argument("--growth-r", type=int, default=5_000_000)
     ap.add_argument("--probe-interval", type=float, default=0.001, help="seconds between PINGs")
     ap.add_argument("--growth-keyward-only", action="store_true", help="skip redis in the growth part")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,memory,growth")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,memory,members,growth")
     ap.add_argument("--out", help="also write the Markdown here (default bench/out/bench-<time>.md)")
     a = ap.parse_args(argv)
     skip = set(filter(None, a.skip.split(",")))
@@ -296,6 +327,8 @@ def main(argv=None):
                 s.stop()
     if "memory" not in skip:
         parts += ["", memory(binaries, workdir, a)]
+    if "members" not in skip:
+        parts += ["", members(binaries, workdir, a)]
     if "growth" not in skip:
         g = {"keyward": binaries["keyward"]} if a.growth_keyward_only else binaries
         parts += ["", growth(g, workdir, a)]
