@@ -2,18 +2,6 @@ import XCTest
 @testable import Engine
 import RESP
 
-/// Deterministic generator for the property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 final class ActiveExpireTests: XCTestCase {
     let t0: Int64 = 1_700_000_000_000
 
@@ -115,7 +103,7 @@ final class ActiveExpireTests: XCTestCase {
     /// key, and once time has moved on, enough cycles leave no expired key behind.
     func testAgainstModel() {
         for seed in UInt64(1)...8 {
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix(seed)
             let h = harness(databases: 4)
             // db -> key -> expire time (nil = persistent)
             var model: [[String: Int64?]] = Array(repeating: [:], count: 4)

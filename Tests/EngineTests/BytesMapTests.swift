@@ -14,19 +14,7 @@ final class TrackedPayload {
 }
 
 final class BytesMapTests: XCTestCase {
-    /// Keys of assorted shapes: short, inline-boundary (22/23), long, with NUL bytes, empty.
-    func mapKey(_ n: Int) -> [UInt8] {
-        var k = Array("m\(n)".utf8)
-        switch n % 7 {
-        case 0: k += [0, 0, UInt8(n & 0xff)]
-        case 1: k += [UInt8](repeating: 0x61, count: max(0, 22 - k.count))
-        case 2: k += [UInt8](repeating: 0x62, count: max(0, 23 - k.count))
-        case 3: k += [UInt8](repeating: 0x63, count: 40)
-        default: break
-        }
-        if n == 5 { k = [] }
-        return k
-    }
+    func mapKey(_ n: Int) -> [UInt8] { testKey("m", n) }
 
     struct Replica<V> {
         let map: BytesMap<V>

@@ -9,7 +9,7 @@ final class HashCommandsTests: XCTestCase {
 
     func testMatchesDictionaryAcrossConversion() {
         for seed: UInt64 in [1, 2, 3, 4] {
-            var rng = SplitMix64(state: seed)
+            var rng = SplitMix(seed)
             var limits = EncodingLimits()
             limits.hashMaxListpackEntries = 16
             limits.hashMaxListpackValue = 12

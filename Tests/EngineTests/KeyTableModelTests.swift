@@ -12,19 +12,8 @@ final class KeyTableModelTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<Value>.size, 24)
     }
 
-    /// Keys of assorted shapes: short, inline-boundary (22/23), long, with NUL bytes, empty.
     func randomKey(_ rng: inout SplitMix, universe: Int) -> [UInt8] {
-        let n = Int.random(in: 0..<universe, using: &rng)
-        var k = Array("k\(n)".utf8)
-        switch n % 7 {
-        case 0: k += [0, 0, UInt8(n & 0xff)]
-        case 1: k += [UInt8](repeating: 0x61, count: max(0, 22 - k.count))
-        case 2: k += [UInt8](repeating: 0x62, count: max(0, 23 - k.count))
-        case 3: k += [UInt8](repeating: 0x63, count: 40)
-        default: break
-        }
-        if n == 5 { k = [] }
-        return k
+        testKey("k", Int.random(in: 0..<universe, using: &rng))
     }
 
     func randomValue(_ rng: inout SplitMix, _ counter: LiveCounter, _ tag: inout Int) -> (Value, String) {

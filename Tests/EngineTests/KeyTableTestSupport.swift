@@ -14,6 +14,21 @@ struct SplitMix: RandomNumberGenerator {
     }
 }
 
+/// Keys of assorted shapes for member `n`: short, inline-boundary (22/23 bytes), long, with NUL
+/// bytes, and (for n == 5) empty.
+func testKey(_ prefix: String, _ n: Int) -> [UInt8] {
+    var k = Array("\(prefix)\(n)".utf8)
+    switch n % 7 {
+    case 0: k += [0, 0, UInt8(n & 0xff)]
+    case 1: k += [UInt8](repeating: 0x61, count: max(0, 22 - k.count))
+    case 2: k += [UInt8](repeating: 0x62, count: max(0, 23 - k.count))
+    case 3: k += [UInt8](repeating: 0x63, count: 40)
+    default: break
+    }
+    if n == 5 { k = [] }
+    return k
+}
+
 final class LiveCounter { var live = 0 }
 
 /// An aggregate-like value whose instances are counted.
