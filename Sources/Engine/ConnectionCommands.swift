@@ -146,6 +146,7 @@ enum ConnectionCommands {
             c.engine.monitors.removeAll { $0 === cl }
         }
         if c.engine.requirePass != nil { cl.authenticated = false }
+        for h in c.engine.clientResetHooks { h(cl) }
         c.simple("RESET")
     }
 }

@@ -226,6 +226,20 @@ public final class Engine {
     }
 
     public var keyChangeObservers: [(Int, UnsafeRawBufferPointer, StaticString) -> Void] = []
+
+    /// Per-client state features keep outside ClientState (watched keys, subscriptions, ...)
+    /// is dropped here: `clientGone` when the connection closes, `clientReset` on RESET.
+    public var clientGoneHooks: [(ClientState) -> Void] = []
+    public var clientResetHooks: [(ClientState) -> Void] = []
+
+    /// The server calls this once when a client's connection is closed.
+    public func clientGone(_ c: ClientState) {
+        clients[c.id] = nil
+        if c.blocked != nil { forgetBlockedClient(c) }
+        if c.isMonitor { monitors.removeAll { $0 === c } }
+        pubsubClientGone(c)
+        for h in clientGoneHooks { h(c) }
+    }
 }
 
 extension String {

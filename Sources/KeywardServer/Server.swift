@@ -116,10 +116,7 @@ public final class Server {
         loop.remove(c.fd)
         closeSocket(c.fd)
         connections[c.fd] = nil
-        engine.clients[c.client.id] = nil
-        if c.client.blocked != nil { engine.forgetBlockedClient(c.client) }
-        if c.client.isMonitor { engine.monitors.removeAll { $0 === c.client } }
-        engine.pubsubClientGone(c.client)
+        engine.clientGone(c.client)
     }
 
     func markPending(_ c: Connection) {
