@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark keyward-server against redis-server on this machine, in one run.
 
-Three parts, each printed as a Markdown table (ready for BENCHMARKS.md):
+Parts, each printed as a Markdown table (ready for BENCHMARKS.md):
 1. Throughput: redis-benchmark against each server alternately (A B A B ...),
    non-pipelined and with -P 16; the median of the rounds and the ratio
-   keyward/redis per test.
+   keyward/redis per test. "commands" does the same for commands without a
+   -t test (PUBLISH with and without subscribers, EVAL/EVALSHA).
 2. Memory: fresh servers each loaded with the same random SETs; DBSIZE, INFO
    memory (used_memory, used_memory_rss) and /proc/<pid>/status VmRSS.
 3. Growth latency: while redis-benchmark fills a fresh server with millions of
@@ -138,6 +139,71 @@ def throughput(servers: dict[str, Server], a) -> str:
             p50[name] = statistics.median(r.get("p50_latency_ms", 0) for r in rows) if rows else None
         lines.append(f"| {test} | {pipeline} | {med['keyward'] or 0:,.0f} | {med['redis'] or 0:,.0f} | "
                      f"{ratio(med['keyward'], med['redis'])} | {p50['keyward'] or 0:.3f} | {p50['redis'] or 0:.3f} |")
+    return "\n".join(lines)
+
+
+# Commands redis-benchmark has no -t test for: (label, setup commands, benchmarked argv,
+# subscribers). Subscribers are `redis-cli SUBSCRIBE` processes (C, not Python threads, so the
+# readers don't bound the publisher on two cores); the PUBLISH rate then includes the fan-out.
+INCR_SCRIPT = "return redis.call('incr', KEYS[1])"
+LOCK_SCRIPT = ("if (redis.call('exists', KEYS[1]) == 0) or (redis.call('hexists', KEYS[1], ARGV[2]) == 1) "
+               "then redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); "
+               "return nil; end; return redis.call('pttl', KEYS[1]);")
+COMMAND_TESTS = [
+    ("publish, 0 subscribers", [], ["PUBLISH", "bench:ch", "hello"], 0),
+    ("publish, 8 subscribers", [], ["PUBLISH", "bench:ch", "hello"], 8),
+    ("evalsha incr", [["SCRIPT", "LOAD", INCR_SCRIPT]], ["EVALSHA", "{sha0}", "1", "bench:lua"], 0),
+    ("eval incr", [], ["EVAL", INCR_SCRIPT, "1", "bench:lua"], 0),
+    ("evalsha redisson lock", [["SCRIPT", "LOAD", LOCK_SCRIPT]],
+     ["EVALSHA", "{sha0}", "1", "bench:lock", "30000", "client:1"], 0),
+]
+
+
+def commands(servers: dict[str, Server], a) -> str:
+    results: dict[tuple[int, str, str], list[float]] = {}
+    for pipeline in (1, a.pipeline):
+        for rnd in range(a.rounds):
+            for label, setup, argv, subs in COMMAND_TESTS:
+                for name, srv in servers.items():
+                    shas = []
+                    with srv.connect(timeout=60) as c:
+                        for cmd in setup:
+                            r = c.execute(*cmd)
+                            shas.append(r.decode() if isinstance(r, bytes) else str(r))
+                    args = [x.format(**{f"sha{i}": v for i, v in enumerate(shas)}) for x in argv]
+                    readers = [subprocess.Popen(["redis-cli", "-h", srv.host, "-p", str(srv.port),
+                                                 "SUBSCRIBE", "bench:ch"],
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               for _ in range(subs)]
+                    try:
+                        deadline = time.monotonic() + 30
+                        while subs and time.monotonic() < deadline:
+                            with srv.connect(timeout=60) as c:
+                                n = c.execute("PUBSUB", "NUMSUB", "bench:ch")[1]
+                            if n >= subs:
+                                break
+                            time.sleep(0.05)
+                        log(f"commands P={pipeline} round {rnd + 1}/{a.rounds}: {label} on {name}")
+                        out = run_benchmark(srv, "-n", str(a.n), "-c", str(a.clients), "-q", "--csv",
+                                            "-P", str(pipeline), *args)
+                    finally:
+                        for r in readers:
+                            r.terminate()
+                        for r in readers:
+                            r.wait(timeout=30)
+                    for _test, row in parse_csv(out).items():
+                        results.setdefault((pipeline, label, name), []).append(row["rps"])
+    lines = [f"### Commands without a -t test (redis-benchmark -n {a.n} -c {a.clients} <command>; "
+             f"median of {a.rounds} alternating rounds)", "",
+             "| test | pipeline | keyward req/s | redis req/s | keyward/redis |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for pipeline in (1, a.pipeline):
+        for label, *_ in COMMAND_TESTS:
+            med = {n: statistics.median(results.get((pipeline, label, n), [0])) for n in servers}
+            lines.append(f"| {label} | {pipeline} | {med['keyward']:,.0f} | {med['redis']:,.0f} | "
+                         f"{ratio(med['keyward'], med['redis'])} |")
+    lines += ["", "Scripts: `" + INCR_SCRIPT + "`; the lock script is Redisson's RLock acquire "
+              "(reentrant: every call after the first increments the hash field)."]
     return "\n".join(lines)
 
 
@@ -306,7 +372,7 @@ def main(argv=None):
     ap.add_argument("--growth-r", type=int, default=5_000_000)
     ap.add_argument("--probe-interval", type=float, default=0.001, help="seconds between PINGs")
     ap.add_argument("--growth-keyward-only", action="store_true", help="skip redis in the growth part")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,memory,members,growth")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,commands,memory,members,growth")
     ap.add_argument("--out", help="also write the Markdown here (default bench/out/bench-<time>.md)")
     a = ap.parse_args(argv)
     skip = set(filter(None, a.skip.split(",")))
@@ -316,12 +382,15 @@ def main(argv=None):
     workdir.mkdir(parents=True, exist_ok=True)
 
     parts = ["## Keyward vs Redis", "", machine_notes(binaries)]
-    if "throughput" not in skip:
-        servers = {name: Server(b, f"{name}-tp", workdir=workdir / f"{name}-tp") for name, b in binaries.items()}
+    for part, fn in (("throughput", throughput), ("commands", commands)):
+        if part in skip:
+            continue
+        servers = {name: Server(b, f"{name}-{part}", workdir=workdir / f"{name}-{part}")
+                   for name, b in binaries.items()}
         try:
             for s in servers.values():
                 s.start()
-            parts += ["", throughput(servers, a)]
+            parts += ["", fn(servers, a)]
         finally:
             for s in servers.values():
                 s.stop()
