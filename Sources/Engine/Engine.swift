@@ -73,6 +73,14 @@ public final class Engine {
     public var limits = EncodingLimits()
     /// Pub/sub registry and cached keyspace-notification flags (PubSub.swift, Notifications.swift).
     public let pubsub = PubSub()
+    /// The effects stream for the AOF and replicas (Propagation.swift).
+    public let propagation = Propagation()
+    /// 1 while a client's command runs, more inside EXEC and scripts.
+    public internal(set) var executionDepth = 0
+    /// lazyfree-lazy-expire: expired keys are freed in the background and propagate as UNLINK.
+    public var lazyFreeExpire = false
+    /// lazyfree-lazy-server-del: implicit deletions (SPOP of a whole set) propagate as UNLINK.
+    public var lazyFreeServerDel = false
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
     public var storeList: (([Bytes]) -> Value)? = nil
 
@@ -87,6 +95,8 @@ public final class Engine {
         installEncodingLimitHooks()
         installTypeBridges()
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
+        config.onChange("lazyfree-lazy-expire") { [unowned self] v in self.lazyFreeExpire = v.boolValue }
+        config.onChange("lazyfree-lazy-server-del") { [unowned self] v in self.lazyFreeServerDel = v.boolValue }
         installPubSubHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
@@ -127,14 +137,22 @@ public final class Engine {
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd) { return }
         client.lastCommandName = cmd.fullName
         let start = monotonicMicros()
-        cmd.handler(Call(engine: self, client: client, argv: argv))
+        executionDepth += 1
+        if propagation.active {
+            runPropagating(client, argv, cmd) { cmd.handler(Call(engine: self, client: client, argv: argv)) }
+        } else {
+            cmd.handler(Call(engine: self, client: client, argv: argv))
+        }
+        executionDepth -= 1
         let dur = monotonicMicros() - start
         cmd.stats.calls += 1
         cmd.stats.usec += dur
         if client.commandFailed { cmd.stats.failed += 1 }
         stats.totalCommands += 1
         afterCall?(client, cmd, argv, dur)
-        if !blocking.ready.isEmpty { serveBlockedClients() }
+        // Clients blocked on keys this command pushed to are served once the whole unit is done
+        // (never between the commands of an EXEC or a script).
+        if executionDepth == 0 && !blocking.ready.isEmpty { serveBlockedClients() }
         if !monitors.isEmpty && !cmd.flags.contains(.skipMonitor) && !cmd.flags.contains(.admin) {
             feedMonitors(client, argv)
         }
@@ -221,6 +239,7 @@ public final class Engine {
 
     /// Called when a key is removed because it expired (lazy or active).
     public func keyExpired(db: Int, _ key: UnsafeRawBufferPointer) {
+        if propagation.active { propagateDeletion(db: db, key, lazy: lazyFreeExpire) }
         if pubsub.notifying { notifyKeyEvent(db: db, key, "expired") }
         for o in keyChangeObservers { o(db, key, "expired") }
     }

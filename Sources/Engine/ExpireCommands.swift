@@ -90,9 +90,17 @@ enum ExpireCommands {
         if when <= c.now {
             d.remove(key)
             c.modified(key, event: "del")
+            c.propagate([c.engine.lazyFreeExpire ? "UNLINK" : "DEL", .argv(1)])
         } else {
             d.setExpire(key, at: when)
             c.modified(key, event: "expire")
+            // Always PEXPIREAT with the absolute time; NX/XX/GT/LT stay (Redis rewrites only
+            // the name and the time).
+            if base != 0 || seconds || name != "pexpireat" {
+                var args: [PropagationArg] = ["PEXPIREAT", .argv(1), .int(when)]
+                for i in 3..<max(3, c.argv.count) { args.append(.argv(i)) }
+                c.propagate(args)
+            }
         }
         c.int(1)
     }

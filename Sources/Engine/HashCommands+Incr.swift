@@ -44,6 +44,7 @@ extension HashCommands {
         text.withUnsafeBytes { raw in
             h.set(field, raw, limits: c.engine.limits)
             c.bulk(raw)
+            c.propagate(["HSET", .argv(1), .argv(2), .raw(raw)])
         }
         c.modified(key, event: "hincrbyfloat")
     }

@@ -132,12 +132,15 @@ extension KeyCommands {
         guard let async = flushMode(c) else { return }
         emptyDB(c.engine, c.client.db, async: async)
         c.ok()
+        c.forcePropagation()   // even when the db was already empty, as Redis
+
     }
 
     static func flushall(_ c: Call) {
         guard let async = flushMode(c) else { return }
         for i in c.engine.dbs.indices { emptyDB(c.engine, i, async: async) }
         c.ok()
+        c.forcePropagation()
     }
 
     static func dbsize(_ c: Call) { c.int(c.db.count) }

@@ -24,6 +24,7 @@ extension ListCommands {
             c.bulk(key)
             l.pop(atHead: atHead) { c.bulk(element: $0) }
             elementsRemoved(c, key, l, atHead: atHead, 1)
+            c.propagate([atHead ? "LPOP" : "RPOP", .argv(i)])
             return
         }
         guard c.mayBlock else { c.nullArray(); return }
@@ -45,6 +46,15 @@ extension ListCommands {
         guard let found = writeTarget(c, c.argv[1]) else { return }
         if let src = found {
             move(c, src, fromHead: fromHead, toHead: toHead)
+            // Served after waiting: replayed as the non-blocking move (Redis propagates an
+            // immediate BLMOVE as is; a replica never blocks either way).
+            if c.engine.blocking.retrying === c.client {
+                if c.argv.count == 4 {
+                    c.propagate(["RPOPLPUSH", .argv(1), .argv(2)])
+                } else {
+                    c.propagate(["LMOVE", .argv(1), .argv(2), fromHead ? "LEFT" : "RIGHT", toHead ? "LEFT" : "RIGHT"])
+                }
+            }
             return
         }
         // Redis 7.0 answers a timed-out BLMOVE with a null *array* (replyToBlockedClientTimedOut

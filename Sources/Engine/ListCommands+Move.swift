@@ -87,6 +87,7 @@ extension ListCommands {
             c.bulk(key)
             let n = popRange(c, l, atHead: m.atHead, m.count)
             elementsRemoved(c, key, l, atHead: m.atHead, n)
+            c.propagate([m.atHead ? "LPOP" : "RPOP", .argv(i), .int(Int64(n))])
             return true
         }
         return false

@@ -98,12 +98,15 @@ enum PubSubCommands {
 
     // MARK: publishing
 
+    // Messages reach replicas (their subscribers see them too) but not the AOF.
     static func publish(_ c: Call) {
         c.int(c.engine.publish(channel: c.argv[1], message: c.argv[2]))
+        c.forcePropagation(.repl)
     }
 
     static func spublish(_ c: Call) {
         c.int(c.engine.publish(channel: c.argv[1], message: c.argv[2], sharded: true))
+        c.forcePropagation(.repl)
     }
 
     // MARK: PUBSUB introspection

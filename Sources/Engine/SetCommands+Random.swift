@@ -23,6 +23,7 @@ extension SetCommands {
         set.remove(e)
         c.modified(key, event: "spop")
         reply(c, e)
+        c.propagate(["SREM", .argv(1), arg(e)])
         if set.count == 0 {
             c.db.remove(key)
             c.modified(key, event: "del")
@@ -48,16 +49,19 @@ extension SetCommands {
             c.db.remove(key)
             c.modified(key, event: "spop")
             c.modified(key, event: "del")
+            c.propagate([c.engine.lazyFreeServerDel ? "UNLINK" : "DEL", .argv(1)])
             return
         }
         let count = Int(l)
         let remaining = size - count
         c.set(count)
+        var srem = SremBatcher(c, count: count)
         if remaining * spopMoveStrategyMul > count {
             // CASE 2: few to pop: pick and remove one at a time.
             for _ in 0..<count {
                 let e = set.randomElement()!
                 reply(c, e)
+                srem.add(e)
                 set.remove(e)
             }
         } else {
@@ -70,11 +74,46 @@ extension SetCommands {
                 fresh!.add(e, maxIntsetEntries: max)
                 set.remove(e)
             }
-            set.forEach { reply(c, $0) }
+            set.forEachOwned { reply(c, $0); srem.add($0) }
             // dbOverwrite: the key keeps its TTL.
             _ = c.db.update(key) { $0 = .object(fresh!) }
         }
+        srem.finish()
         c.modified(key, event: "spop")
+    }
+
+    static func arg(_ e: SetElement) -> PropagationArg {
+        switch e {
+        case .int(let v): return .int(v)
+        case .bytes(let b): return .bytes(b)
+        }
+    }
+
+    /// Popped members reach replicas as SREMs of up to 1024 members (Redis 7.0's batches).
+    struct SremBatcher {
+        let c: Call
+        let size: Int
+        var batch: [PropagationArg] = []
+        let active: Bool
+
+        init(_ c: Call, count: Int) {
+            self.c = c
+            self.size = min(count, 1024)
+            self.active = c.engine.propagation.active
+            c.preventPropagation()
+        }
+
+        mutating func add(_ e: SetElement) {
+            guard active else { return }
+            if batch.isEmpty { batch = ["SREM", .argv(1)] }
+            batch.append(SetCommands.arg(e))
+            if batch.count == size + 2 { c.propagate(batch); batch = [] }
+        }
+
+        mutating func finish() {
+            if batch.count > 2 { c.propagate(batch) }
+            batch = []
+        }
     }
 
     /// SRANDMEMBER key [count]. O(1) without count, else O(|count|).

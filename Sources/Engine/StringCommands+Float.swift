@@ -92,5 +92,7 @@ extension StringCommands {
         }
         c.modified(key, event: "incrbyfloat")
         c.bulk(value: value)
+        // Float formatting may differ between builds: replicas get the result, not the increment.
+        text.withUnsafeBytes { c.propagate(["SET", .argv(1), .raw($0), "KEEPTTL"]) }
     }
 }

@@ -92,6 +92,8 @@ extension StringCommands {
         if let at {
             c.db.setExpire(key, at: at)
             c.modified(key, event: "expire")
+            // Replayed later, a relative time would mean another instant.
+            if !o.pxat { c.propagate(["SET", .argv(1), .argv(value), "PXAT", .int(at)]) }
         }
         if !o.get {
             if let r = okReply { c.int(r) } else { c.ok() }
@@ -139,12 +141,17 @@ extension StringCommands {
             if (o.exat || o.pxat) && at <= c.now {
                 c.db.remove(key)
                 c.modified(key, event: "del")
+                c.propagate([c.engine.lazyFreeExpire ? "UNLINK" : "DEL", .argv(1)])
             } else {
                 c.db.setExpire(key, at: at)
                 c.modified(key, event: "expire")
+                c.propagate(["PEXPIREAT", .argv(1), .int(at)])
             }
         } else if o.persist {
-            if c.db.persist(key) { c.modified(key, event: "persist") }
+            if c.db.persist(key) {
+                c.modified(key, event: "persist")
+                c.propagate(["PERSIST", .argv(1)])
+            }
         }
     }
 }

@@ -87,7 +87,10 @@ enum StringCommands {
 
     static func getdel(_ c: Call) {
         guard getGeneric(c) else { return }
-        if c.db.remove(c.argv[1]) != nil { c.modified(c.argv[1], event: "del") }
+        if c.db.remove(c.argv[1]) != nil {
+            c.modified(c.argv[1], event: "del")
+            c.propagate(["DEL", .argv(1)])
+        }
     }
 
     /// GETSET key value: GET, then a plain SET (the TTL is cleared).

@@ -65,6 +65,12 @@ extension ZsetCommands {
         if emptied { c.db.remove(key) }
         c.modified(key, event: max ? "zpopmax" : "zpopmin")
         if emptied { c.modified(key, event: "del") }
+        // The blocking and multi-key forms replay as the plain pop of the key that was served.
+        if emitKey {
+            var args: [PropagationArg] = [max ? "ZPOPMAX" : "ZPOPMIN", .argv(keyIndex)]
+            if count != -1 { args.append(.int(Int64(n))) }
+            c.propagate(args)
+        }
         return true
     }
 
