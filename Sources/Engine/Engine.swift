@@ -73,6 +73,8 @@ public final class Engine {
     public var limits = EncodingLimits()
     /// Pub/sub registry and cached keyspace-notification flags (PubSub.swift, Notifications.swift).
     public let pubsub = PubSub()
+    /// The append-only file's state for INFO and BGREWRITEAOF (AofStatus.swift).
+    public let aof = AofStatus()
     /// The effects stream for the AOF and replicas (Propagation.swift).
     public let propagation = Propagation()
     /// 1 while a client's command runs, more inside EXEC and scripts.

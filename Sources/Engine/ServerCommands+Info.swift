@@ -180,13 +180,19 @@ extension ServerCommands {
             f.add("rdb_last_bgsave_status", "ok")
             f.add("rdb_last_bgsave_time_sec", "-1"); f.add("rdb_current_bgsave_time_sec", "-1")
             for k in ["rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded"] { f.add(k, "0") }
-            f.add("aof_enabled", e.config.bool("appendonly") ? "1" : "0")
+            let a = e.aof
+            f.add("aof_enabled", a.enabled ? "1" : "0")
             f.add("aof_rewrite_in_progress", "0"); f.add("aof_rewrite_scheduled", "0")
-            f.add("aof_last_rewrite_time_sec", "-1"); f.add("aof_current_rewrite_time_sec", "-1")
-            f.add("aof_last_bgrewrite_status", "ok")
-            f.add("aof_rewrites", "0"); f.add("aof_rewrites_consecutive_failures", "0")
-            f.add("aof_last_write_status", "ok")
+            f.add("aof_last_rewrite_time_sec", String(a.lastRewriteSeconds)); f.add("aof_current_rewrite_time_sec", "-1")
+            f.add("aof_last_bgrewrite_status", a.lastRewriteOK ? "ok" : "err")
+            f.add("aof_rewrites", String(a.rewrites)); f.add("aof_rewrites_consecutive_failures", String(a.consecutiveFailures))
+            f.add("aof_last_write_status", a.lastWriteOK ? "ok" : "err")
             f.add("aof_last_cow_size", "0"); f.add("module_fork_in_progress", "0"); f.add("module_fork_last_cow_size", "0")
+            if a.enabled {
+                f.add("aof_current_size", String(a.currentSize)); f.add("aof_base_size", String(a.baseSize))
+                f.add("aof_pending_rewrite", "0"); f.add("aof_buffer_length", String(a.bufferLength))
+                f.add("aof_pending_bio_fsync", a.pendingFsync ? "1" : "0"); f.add("aof_delayed_fsync", String(a.delayedFsync))
+            }
             return f
         }
 

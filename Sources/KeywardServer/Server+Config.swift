@@ -8,6 +8,15 @@ extension Server {
         for name in ["maxclients", "timeout", "hz", "loglevel", "proto-max-bulk-len", "client-query-buffer-limit", "protected-mode"] {
             cfg.onChange(name) { [unowned self] _ in self.reloadOptions() }
         }
+        cfg.onChange("appendfsync") { [unowned self] v in
+            self.aof.policy = FsyncPolicy(rawValue: v.textValue) ?? .everysec
+        }
+        cfg.onApply("appendonly") { [unowned self] v in
+            if v.boolValue == self.aof.isOn { return nil }
+            if !v.boolValue { self.aof.stop(); return nil }
+            return self.aof.start()
+        }
+        engine.aof.rewrite = { [unowned self] in self.aof.rewriteNow() }
         cfg.onApply("port") { [unowned self] v in
             self.rebind(port: Int(v.numberValue), bind: self.options.bind)
         }

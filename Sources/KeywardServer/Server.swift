@@ -25,6 +25,13 @@ public final class Server {
     var queryBufferLimit: Int { options.queryBufferLimit }
     /// Actual listening port (differs from options.port when it was 0).
     public internal(set) var port = 0
+    /// The append-only file (AppendOnly.swift).
+    var aof: AppendOnly! = nil
+    /// Reads an RDB image at the start of `bytes` into the engine and returns its length (an
+    /// AOF base or preamble); set by the RDB loader.
+    var loadRdbPreamble: (([UInt8]) throws -> Int)? = nil
+    /// DUMP payload of a value without a command form (Bloom filters) for AOF rewrites.
+    var dumpValue: ((Value) -> [UInt8]?)? = nil
 
     public init(engine: Engine, options: ServerOptions) throws {
         self.engine = engine
@@ -33,6 +40,7 @@ public final class Server {
         logger.level = options.logLevel
         logger.path = options.logFile
         parserLimits.maxBulkLen = options.maxBulkLen
+        aof = AppendOnly(server: self)
         installConfigHooks()
         lazyFree.start()
         engine.lazyFree = { [lazyFree] d in lazyFree.submit(d) }
@@ -129,6 +137,7 @@ public final class Server {
     /// Writes as much of the client's output as the socket takes.
     func flush(_ c: Connection) {
         if c.client.closeASAP { close(c); return }
+        if aof.buffer.readableCount > 0 { aof.flush() }
         while c.client.out.readableCount > 0 {
             let r = c.client.out.readable
             let n = write(c.fd, r.baseAddress, r.count)
@@ -163,6 +172,8 @@ public final class Server {
         for s in engine.pubsub.takeWritten() {
             if let c = connections[s.fd] { markPending(c) }
         }
+        // Commands reach the AOF before their replies reach clients.
+        aof.flush()
         var i = 0
         while i < pending.count {
             let c = pending[i]
@@ -171,6 +182,7 @@ public final class Server {
             i += 1
         }
         pending.removeAll(keepingCapacity: true)
+        aof.updateStatus()
         if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
         for (_, c) in connections where c.client.closeASAP { close(c) }
@@ -188,6 +200,7 @@ public final class Server {
         if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: false) }
         rehashIdleDatabases()
         resumePausedClients()
+        aof.cron()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
             // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
@@ -254,6 +267,10 @@ public final class Server {
 
     func shutdown(_ req: ShutdownRequest) {
         log(.warning, "User requested shutdown...")
+        if aof.isOn {
+            log(.notice, "Calling fsync() on the AOF file.")
+            aof.stop()
+        }
         for l in listeners { loop.remove(l.fd); Glibc.close(l.fd) }
         listeners.removeAll()
         for (_, c) in connections { flush(c) }

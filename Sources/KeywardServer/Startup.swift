@@ -30,6 +30,7 @@ public enum Startup {
         let server: Server
         do {
             server = try Server(engine: engine, options: options)
+            try server.loadData()
             try server.listen()
         } catch {
             let l = Logger()

@@ -1,0 +1,304 @@
+// The append-only file, Redis 7's multi-part layout: `appenddirname/` holds a base file (the
+// dataset at the last rewrite), increment files (commands since), and the manifest naming them.
+// Commands reach it through the engine's AOF propagation stream; they are written before any
+// reply leaves (beforeSleep, and before a writable socket is flushed), and with
+// `appendfsync always` fsynced too, so an acknowledged write is on disk.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Engine
+import RESP
+
+enum FsyncPolicy: String { case always, everysec, no }
+
+final class AppendOnly {
+    unowned let server: Server
+    var engine: Engine { server.engine }
+    var fd: Int32 = -1
+    var manifest = AofManifest()
+    var buffer = ByteBuffer(capacity: 64 * 1024)
+    var policy = FsyncPolicy.everysec
+    var lastFsync: Int64 = 0
+    var unsyncedWrites = false
+    let fsyncer = AofFsync()
+    /// Bytes in the increments since the last rewrite plus the base (auto rewrite compares them).
+    var incrSize: Int64 = 0
+    var baseSize: Int64 = 0
+    var sink: ((UnsafeRawBufferPointer) -> Void)? = nil
+
+    init(server: Server) { self.server = server }
+
+    var dirName: String { engine.config.string("appenddirname") }
+    var prefix: String { engine.config.string("appendfilename") }
+    var manifestName: String { prefix + ".manifest" }
+    func path(_ name: String) -> String { dirName + "/" + name }
+    var isOn: Bool { fd >= 0 }
+
+    // MARK: start and stop
+
+    /// At startup with `appendonly yes`, after loading: open the last increment (creating the
+    /// base and an increment when there are none), as aofOpenIfNeededOnServerStart.
+    func openOnStart() throws {
+        try makeDirectory()
+        if manifest.base == nil && manifest.incrs.isEmpty {
+            try rewrite(reason: "on server start")
+            return
+        }
+        if manifest.incrs.isEmpty {
+            let seq = (manifest.history.map(\.seq).max() ?? 0) + 1
+            manifest.incrs.append(.init(name: AofManifest.incrName(prefix, seq: seq), seq: seq, type: .incr))
+            try persistManifest()
+        }
+        try openIncr(manifest.incrs.last!.name)
+        attach()
+    }
+
+    /// CONFIG SET appendonly yes: the current dataset becomes the base (startAppendOnly).
+    func start() -> String? {
+        do {
+            try makeDirectory()
+            try rewrite(reason: "on AOF enable")
+            server.log(.notice, "AOF enabled")
+            return nil
+        } catch {
+            server.log(.warning, "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error: \(error)")
+            return "\(error)"
+        }
+    }
+
+    /// CONFIG SET appendonly no / shutdown: flush, fsync, close.
+    func stop() {
+        guard isOn else { return }
+        flush(force: true)
+        fsyncer.drain()
+        _ = fdatasync(fd)
+        close(fd)
+        fd = -1
+        detach()
+    }
+
+    func attach() {
+        let s: (UnsafeRawBufferPointer) -> Void = { [unowned self] bytes in self.buffer.append(bytes) }
+        sink = s
+        engine.propagation.aof.sinks = [s]
+        engine.propagation.aof.selectedDb = -1
+        engine.aof.enabled = true
+        updateStatus()
+    }
+
+    func detach() {
+        engine.propagation.aof.sinks = []
+        sink = nil
+        buffer.clear()
+        engine.aof.enabled = false
+    }
+
+    func makeDirectory() throws {
+        if mkdir(dirName, 0o755) != 0 && errno != EEXIST {
+            throw AofError("Can't open or create append-only dir \(dirName): \(errnoText())")
+        }
+    }
+
+    func openIncr(_ name: String) throws {
+        let f = open(path(name), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard f >= 0 else { throw AofError("Can't open the append-only file \(name): \(errnoText())") }
+        if fd >= 0 { close(fd) }
+        fd = f
+        var st = stat()
+        fstat(f, &st)
+        incrSize = Int64(st.st_size)
+    }
+
+    // MARK: writing
+
+    /// Writes the buffered commands (flushAppendOnlyFile). `force` ignores the everysec pacing.
+    func flush(force: Bool = false) {
+        guard isOn else { return }
+        if buffer.readableCount > 0 {
+            let r = buffer.readable
+            var off = 0
+            while off < r.count {
+                let n = write(fd, r.baseAddress! + off, r.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    writeFailed(errnoText())
+                    return
+                }
+                off += n
+            }
+            incrSize += Int64(r.count)
+            buffer.clear()
+            unsyncedWrites = true
+            engine.aof.lastWriteOK = true
+        }
+        guard unsyncedWrites else { return }
+        switch policy {
+        case .always:
+            if fdatasync(fd) != 0 {
+                // A write we can't make durable must not be acknowledged (Redis exits too).
+                server.log(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always' (fsync: \(errnoText())). Exiting...")
+                exit(1)
+            }
+            unsyncedWrites = false
+            lastFsync = engine.now
+        case .everysec:
+            if force || engine.now - lastFsync >= 1000 {
+                if fsyncer.submit(fd) {
+                    unsyncedWrites = false
+                    lastFsync = engine.now
+                } else {
+                    engine.aof.delayedFsync += 1
+                }
+            }
+        case .no:
+            unsyncedWrites = false
+        }
+        let e = fsyncer.takeError()
+        if e != 0 { writeFailed("fsync: \(String(cString: strerror(e)))") }
+        updateStatus()
+    }
+
+    func writeFailed(_ why: String) {
+        engine.aof.lastWriteOK = false
+        server.log(.warning, "Error writing to the AOF file: \(why)")
+        if policy == .always {
+            server.log(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+            exit(1)
+        }
+    }
+
+    func updateStatus() {
+        let a = engine.aof
+        a.currentSize = baseSize + incrSize
+        a.baseSize = baseSize
+        a.bufferLength = Int64(buffer.readableCount)
+        a.pendingFsync = fsyncer.inProgress
+    }
+
+    /// serverCron: the everysec fsync when idle, and the automatic rewrite.
+    func cron() {
+        guard isOn else { return }
+        if unsyncedWrites && policy == .everysec { flush() }
+        let pct = engine.config.int("auto-aof-rewrite-percentage")
+        let minSize = engine.config.int("auto-aof-rewrite-min-size")
+        let size = baseSize + incrSize
+        if pct > 0 && size > minSize {
+            let base = max(baseSize, 1)
+            if (size - base) * 100 / base >= pct {
+                server.log(.notice, "Starting automatic rewriting of AOF on \((size - base) * 100 / base)% growth")
+                _ = rewriteNow()
+            }
+        }
+    }
+
+    // MARK: rewrite
+
+    /// BGREWRITEAOF (and the automatic rewrite): returns an error text or nil.
+    func rewriteNow() -> String? {
+        do {
+            try makeDirectory()
+            try rewrite(reason: "on rewrite")
+            return nil
+        } catch {
+            engine.aof.lastRewriteOK = false
+            engine.aof.consecutiveFailures += 1
+            server.log(.warning, "Background AOF rewrite failed: \(error)")
+            return "ERR \(error)"
+        }
+    }
+
+    /// Writes the dataset as a new base, opens a new increment, switches the manifest
+    /// atomically and deletes the old files. On the engine thread, so no rewrite buffer is
+    /// needed: nothing is written while it runs.
+    func rewrite(reason: String) throws {
+        let started = unixMillis()
+        if isOn { flush(force: true); fsyncer.drain(); _ = fdatasync(fd) }
+        var next = manifest
+        let (baseName, incrName) = next.rotate(prefix: prefix, rdbBase: false)
+        let temp = path("temp-rewriteaof-\(getpid()).aof")
+        let written = try writeBase(to: temp)
+        try renameDurably(temp, path(baseName))
+        server.log(.notice, "Successfully renamed the temporary AOF base file into \(baseName)")
+        let newFd = open(path(incrName), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard newFd >= 0 else { throw AofError("Can't open the append-only file \(incrName): \(errnoText())") }
+        server.log(.notice, "Creating AOF incr file \(incrName) \(reason)")
+        let old = next.history
+        if !engine.config.bool("aof-disable-auto-gc") { next.history = [] }
+        manifest = next
+        try persistManifest()
+        if fd >= 0 { close(fd) }
+        fd = newFd
+        incrSize = 0
+        baseSize = written
+        if !engine.config.bool("aof-disable-auto-gc") {
+            for h in old {
+                server.log(.notice, "Removing the history file \(h.name) in the background")
+                unlink(path(h.name))
+            }
+        }
+        if sink == nil { attach() } else { engine.propagation.aof.selectedDb = -1 }
+        let a = engine.aof
+        if reason != "on server start" { a.rewrites += 1 }   // Redis counts only background rewrites
+        a.consecutiveFailures = 0
+        a.lastRewriteOK = true
+        a.lastRewriteSeconds = (unixMillis() - started) / 1000
+        updateStatus()
+        server.log(.notice, "Background AOF rewrite finished successfully")
+    }
+
+    /// The dataset as commands into `file` (fsynced); returns its size.
+    func writeBase(to file: String) throws -> Int64 {
+        let f = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard f >= 0 else { throw AofError("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(errnoText())") }
+        defer { close(f) }
+        var out = ByteBuffer(capacity: 128 * 1024)
+        var total: Int64 = 0
+        let r = try AofRewrite.write(engine, into: &out, dump: server.dumpValue) { buf in
+            try writeAll(f, buf.readable)
+            total += Int64(buf.readableCount)
+            buf.clear()
+        }
+        if r.skipped > 0 { server.log(.warning, "AOF rewrite skipped \(r.skipped) keys without a command form") }
+        guard fsync(f) == 0 else { throw AofError("fsync of the AOF base: \(errnoText())") }
+        return total
+    }
+
+    func persistManifest() throws {
+        let temp = path("temp-" + manifestName)
+        let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard f >= 0 else { throw AofError("Can't open the AOF manifest file \(temp): \(errnoText())") }
+        var text = manifest.text
+        do {
+            try text.withUTF8 { try writeAll(f, UnsafeRawBufferPointer($0)) }
+            guard fsync(f) == 0 else { throw AofError("Fail to fsync the temp AOF manifest: \(errnoText())") }
+        } catch { close(f); throw error }
+        close(f)
+        try renameDurably(temp, path(manifestName))
+    }
+
+    func renameDurably(_ from: String, _ to: String) throws {
+        guard rename(from, to) == 0 else { throw AofError("Error trying to rename \(from) to \(to): \(errnoText())") }
+        let d = open(dirName, O_RDONLY | O_CLOEXEC)
+        if d >= 0 { _ = fsync(d); close(d) }
+    }
+}
+
+struct AofError: Error, CustomStringConvertible {
+    let description: String
+    init(_ s: String) { description = s }
+}
+
+func errnoText() -> String { String(cString: strerror(errno)) }
+
+func writeAll(_ fd: Int32, _ r: UnsafeRawBufferPointer) throws {
+    var off = 0
+    while off < r.count {
+        let n = write(fd, r.baseAddress! + off, r.count - off)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw AofError("write: \(errnoText())")
+        }
+        off += n
+    }
+}
