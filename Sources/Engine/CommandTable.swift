@@ -23,6 +23,7 @@ public final class CommandTable {
             SetCommands.specs(),
             BloomCommands.specs(),
             HashCommands.specs(),
+            ScriptCommands.specs(),
             ZsetCommands.specs(),
         ]
     }
