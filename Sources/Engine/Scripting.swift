@@ -68,6 +68,22 @@ public final class Scripting {
     /// (MULTI ... EXEC wrapping, AOF) will collect them. Unused until propagation exists.
     public var onScriptWrite: ((ScriptRun, [[UInt8]]) -> Void)? = nil
 
+    // Functions (Functions.swift): their own interpreter, libraries by name in load order.
+    var _functionVM: LuaVM? = nil
+    var functionVM: LuaVM {
+        if let v = _functionVM { return v }
+        let v = LuaVM(scripting: self)
+        v.installLoadEnvironment()
+        _functionVM = v
+        return v
+    }
+    var libraries: [String: FunctionLibrary] = [:]
+    var libraryOrder: [String] = []
+    var functionIndex: [String: FunctionDef] = [:]
+    var pendingLibrary: PendingLibrary? = nil
+    /// The interpreter running `current` (eval or functions).
+    var runningVM: LuaVM? = nil
+
     init(engine: Engine) {
         self.engine = engine
         luaClient = ClientState(id: Int64.max)
@@ -78,6 +94,7 @@ public final class Scripting {
     }
 
     var memoryUsed: Int { _vm?.memoryUsed ?? 0 }
+    var functionsMemoryUsed: Int { _functionVM?.memoryUsed ?? 0 }
 
     // MARK: script cache
 
@@ -138,8 +155,8 @@ public final class Scripting {
     // MARK: running
 
     /// Runs the cached function registered as `registryName`, replying to `c`.
-    func run(_ c: Call, registryName: String, name: String, keys: [[UInt8]], args: [[UInt8]], readOnly: Bool, isEval: Bool) {
-        let vm = self.vm
+    func run(_ c: Call, vm: LuaVM? = nil, registryName: String, name: String, keys: [[UInt8]], args: [[UInt8]], readOnly: Bool, isEval: Bool) {
+        let vm = vm ?? self.vm
         let L = vm.L
         kw_getregistry(L, LuaVM.errHandler)
         kw_getregistry(L, registryName)
@@ -148,6 +165,7 @@ public final class Scripting {
         luaClient.user = c.client.user
         let run = ScriptRun(name: name, caller: c.client, readOnly: readOnly, isEval: isEval)
         current = run
+        runningVM = vm
         let hooked = busyThresholdMs > 0
         if hooked {
             vm.ud.pointee.hook = { L in LuaVM.from(L).scripting.interrupt() ? 1 : 0 }
@@ -168,7 +186,7 @@ public final class Scripting {
         current = nil
         if run.timedOut { endBusy() }
         if err != 0 {
-            replyError(c, run)
+            replyError(c, run, vm)
         } else {
             vm.writeTop(&c.client.out, proto: c.client.proto, scriptResp3: luaClient.proto == .v3)
         }
@@ -179,8 +197,7 @@ public final class Scripting {
     private var gcTick = 0
 
     /// The error object on top of the stack as the caller's error reply (pops it).
-    private func replyError(_ c: Call, _ run: ScriptRun) {
-        let vm = self.vm
+    private func replyError(_ c: Call, _ run: ScriptRun, _ vm: LuaVM) {
         let L = vm.L
         defer { kw_pop(L, 1) }
         guard kw_istable(L, -1) != 0 else {
@@ -224,7 +241,7 @@ public final class Scripting {
             engine.whileBusy?()
         }
         if run.killed {
-            vm.pushError(run.isEval ? "Script killed by user with SCRIPT KILL..." : "Script killed by user with FUNCTION KILL...")
+            (runningVM ?? vm).pushError(run.isEval ? "Script killed by user with SCRIPT KILL..." : "Script killed by user with FUNCTION KILL...")
             return true
         }
         return false
