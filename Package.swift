@@ -12,7 +12,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "RESP", swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["RESP"], swiftSettings: fast),
+        // System Lua 5.1 for EVAL/FUNCTION (Redis embeds the same language version).
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
+        .target(name: "Engine", dependencies: ["RESP", "CLua"], swiftSettings: fast),
         .target(name: "CSystem"),
         .target(name: "KeywardServer", dependencies: ["Engine", "RESP", "CSystem"], swiftSettings: fast),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),

@@ -23,6 +23,8 @@ public final class CommandTable {
             SetCommands.specs(),
             BloomCommands.specs(),
             HashCommands.specs(),
+            ScriptCommands.specs(),
+            FunctionCommands.specs(),
             ZsetCommands.specs(),
             AofCommands.specs(),
         ]

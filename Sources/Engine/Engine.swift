@@ -85,6 +85,12 @@ public final class Engine {
     public var lazyFreeServerDel = false
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
     public var storeList: (([Bytes]) -> Value)? = nil
+    /// EVAL/FUNCTION state (Scripting.swift); created on first use.
+    public private(set) lazy var scripting = Scripting(engine: self)
+    /// True while a script runs past busy-reply-threshold: other clients get BUSY.
+    var scriptBusy = false
+    /// Set by the server: serves other clients once while a script is busy (no cron).
+    public var whileBusy: (() -> Void)? = nil
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -137,6 +143,10 @@ public final class Engine {
             return
         }
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd) { return }
+        if scriptBusy && !cmd.flags.contains(.allowBusy) && client !== scripting.luaClient {
+            rejectCall(client, scripting.busyError, cmd)
+            return
+        }
         client.lastCommandName = cmd.fullName
         let start = monotonicMicros()
         executionDepth += 1

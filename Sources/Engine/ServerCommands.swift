@@ -82,6 +82,8 @@ enum ServerCommands {
             else { c.error("ERR No shutdown in progress.") }
             return
         }
+        // A busy script can only be interrupted by SHUTDOWN NOSAVE (Redis's shutdownCommand).
+        if save != false && c.engine.scriptBusy { c.error(c.engine.scripting.busyError); return }
         var req = ShutdownRequest(save: save)
         req.now = now
         req.force = force

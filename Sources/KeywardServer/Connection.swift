@@ -21,6 +21,9 @@ final class Connection: FileEventHandler {
     var inlineScratch = ByteBuffer(capacity: 64)
     var pendingWrite = false
     var closed = false
+    /// True while one of this connection's commands runs: a busy script lets the server serve
+    /// other clients, and this one must not be re-entered (its argv points into `query`).
+    var executing = false
 
     init(fd: Int32, client: ClientState, server: Server) {
         self.fd = fd
@@ -34,7 +37,7 @@ final class Connection: FileEventHandler {
     deinit { argv.deallocate() }
 
     func readable() {
-        if closed { return }
+        if closed || executing { return }
         // Read 16 KiB, or the rest of a big bulk in one go (Redis's PROTO_IOBUF_LEN logic).
         let want = max(16 * 1024, min(parser.pendingBulkBytes, 1 << 20))
         let area = query.writableArea(minimum: want)
@@ -57,7 +60,7 @@ final class Connection: FileEventHandler {
     }
 
     func writable() {
-        if closed { return }
+        if closed || executing { return }
         server.flush(self)
     }
 
@@ -131,7 +134,9 @@ final class Connection: FileEventHandler {
     @inline(__always) func execute(_ argc: Int) {
         let before = client.replyMode
         let mark = client.out.count
+        executing = true
         server.engine.execute(client, Argv(argv, count: argc))
+        executing = false
         // CLIENT REPLY OFF|SKIP: drop what this command wrote.
         let after = client.replyMode
         if after == .off || before == .skipThis { client.out.count = mark }

@@ -19,6 +19,7 @@ public final class EventLoop {
     var handlers: [FileEventHandler?] = []
     var masks: [UInt32] = []
     var events: UnsafeMutablePointer<epoll_event>
+    let nestedEvents: UnsafeMutablePointer<epoll_event>
     let maxEvents = 1024
     public private(set) var stopped = false
 
@@ -39,11 +40,13 @@ public final class EventLoop {
         epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
         if epfd < 0 { throw SystemError("epoll_create1") }
         events = .allocate(capacity: maxEvents)
+        nestedEvents = .allocate(capacity: maxEvents)
     }
 
     deinit {
         close(epfd)
         events.deallocate()
+        nestedEvents.deallocate()
     }
 
     public enum Interest { case read, write }
@@ -127,18 +130,32 @@ public final class EventLoop {
                 if errno == EINTR { continue }
                 break
             }
-            for k in 0..<Int(n) {
-                let ev = events[k]
-                let fd = Int(ev.data.fd)
-                let e = ev.events
-                if e & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
-                    if fd < handlers.count, let h = handlers[fd] { h.readable() }
-                }
-                if e & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
-                    if fd < handlers.count, let h = handlers[fd] { h.writable() }
-                }
-            }
+            dispatch(Int(n))
             runTimers()
+        }
+    }
+
+    /// Handles the socket events ready now, without timers or before-sleep hooks (Redis's
+    /// processEventsWhileBlocked, used while a script is busy). Re-entrant: its buffer is
+    /// separate from the one `run` is iterating.
+    public func pollOnce() {
+        let n = epoll_wait(epfd, nestedEvents, Int32(maxEvents), 0)
+        if n <= 0 { return }
+        dispatch(Int(n), nestedEvents)
+    }
+
+    private func dispatch(_ n: Int, _ list: UnsafeMutablePointer<epoll_event>? = nil) {
+        let evs = list ?? events
+        for k in 0..<n {
+            let ev = evs[k]
+            let fd = Int(ev.data.fd)
+            let e = ev.events
+            if e & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+                if fd < handlers.count, let h = handlers[fd] { h.readable() }
+            }
+            if e & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+                if fd < handlers.count, let h = handlers[fd] { h.writable() }
+            }
         }
     }
 

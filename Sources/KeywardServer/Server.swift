@@ -79,6 +79,10 @@ public final class Server {
             return Int(d - unixMillis()) + 1
         }
         engine.activeExpire.hz = options.hz
+        engine.whileBusy = { [unowned self] in self.processEventsWhileBusy() }
+        engine.scripting.log = { [unowned self] level, text in
+            self.log(LogLevel(rawValue: level) ?? .notice, text)
+        }
         loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
         log(.notice, "Ready to accept connections tcp")
         loop.run()
@@ -189,6 +193,29 @@ public final class Server {
         if let req = engine.shutdownRequest {
             engine.shutdownRequest = nil
             shutdown(req)
+        }
+    }
+
+    /// Called about every 100 ms while a script runs past busy-reply-threshold: serves other
+    /// clients once (they get BUSY unless their command is allow-busy) and flushes replies.
+    /// SHUTDOWN NOSAVE cannot wait for the script to end, so it exits from here.
+    func processEventsWhileBusy() {
+        loop.pollOnce()
+        var i = 0
+        while i < pending.count {
+            let c = pending[i]
+            if !c.executing {
+                c.pendingWrite = false
+                if !c.closed { flush(c) }
+                pending.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        if let req = engine.shutdownRequest {
+            engine.shutdownRequest = nil
+            shutdown(req)
+            exit(0)
         }
     }
 

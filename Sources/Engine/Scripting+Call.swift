@@ -1,0 +1,51 @@
+// redis.call/pcall: the checks script.c's scriptCall makes before running a command for a
+// script (unknown command, arity, noscript, writes from read-only scripts), then the command
+// itself on the Lua client through Engine.execute, whose reply is parsed back.
+
+import RESP
+
+extension Scripting {
+    enum CallResult {
+        /// Refused before running; Redis's text without the code ("ERR" is added).
+        case rejected(String)
+        case reply(RESPValue)
+    }
+
+    /// The command (or subcommand) `args` names, as Redis's lookupCommand resolves it.
+    func lookupCommand(_ args: [[UInt8]]) -> CommandSpec? {
+        let table = engine.table
+        guard let cmd = args[0].withUnsafeBytes({ table.lookup($0) }) else { return nil }
+        if cmd.subcommands.isEmpty || args.count < 2 { return cmd }
+        return args[1].withUnsafeBytes { table.lookupSubcommand(cmd, $0) }
+    }
+
+    func call(_ args: [[UInt8]]) -> CallResult {
+        let run = current!
+        guard let cmd = lookupCommand(args) else {
+            return reject("Unknown Redis command called from script", nil)
+        }
+        if !cmd.arityOK(args.count) { return reject("Wrong number of args calling Redis command from script", cmd) }
+        if cmd.flags.contains(.noscript) { return reject("This Redis command is not allowed from script", cmd) }
+        let writes = cmd.flags.contains(.write)
+        // Redis counts may-replicate commands (PUBLISH) as writes here.
+        if run.readOnly && (writes || cmd.flags.contains(.mayReplicate) || cmd.fullName == "publish" || cmd.fullName == "spublish") {
+            return reject("Write commands are not allowed from read-only scripts.", cmd)
+        }
+        if writes { run.wrote = true }
+        let lua = luaClient
+        lua.out.clear()
+        Argv.with(args) { engine.execute(lua, $0) }
+        if writes, let w = onScriptWrite { w(run, args) }
+        guard lua.out.readableCount > 0, let (v, _) = try? parseRESPValue(lua.out.readable) else {
+            return .reply(.null)
+        }
+        lua.out.clear()
+        return .reply(v)
+    }
+
+    private func reject(_ text: String, _ cmd: CommandSpec?) -> CallResult {
+        engine.countError("ERR " + text)
+        cmd?.stats.rejected += 1
+        return .rejected(text)
+    }
+}
