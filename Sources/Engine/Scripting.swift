@@ -156,6 +156,8 @@ public final class Scripting {
 
     /// Runs the cached function registered as `registryName`, replying to `c`.
     func run(_ c: Call, vm: LuaVM? = nil, registryName: String, name: String, keys: [[UInt8]], args: [[UInt8]], readOnly: Bool, isEval: Bool) {
+        // Scripts replicate by their effects: the commands they run queue themselves.
+        c.preventPropagation()
         let vm = vm ?? self.vm
         let L = vm.L
         kw_getregistry(L, LuaVM.errHandler)

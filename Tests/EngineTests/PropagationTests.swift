@@ -163,6 +163,17 @@ final class PropagationTests: XCTestCase {
         XCTAssertEqual(units, [[["SELECT", "0"], ["RPUSH", "src", "v"]], [["LMOVE", "src", "dst", "LEFT", "RIGHT"]]])
     }
 
+    func testScriptsPropagateTheirEffectsAsOneTransaction() {
+        let now = h.engine.now
+        h.run("EVAL", "redis.call('set', KEYS[1], 'x'); redis.call('pexpire', KEYS[1], 1000); return redis.call('get', KEYS[1])", "1", "lk")
+        h.run("EVAL", "return redis.call('incr', KEYS[1])", "1", "n")
+        h.run("EVAL", "return redis.call('get', KEYS[1])", "1", "n")
+        XCTAssertEqual(units, [
+            [["MULTI"], ["SELECT", "0"], ["set", "lk", "x"], ["PEXPIREAT", "lk", String(now + 1000)], ["EXEC"]],
+            [["incr", "n"]],
+        ])
+    }
+
     func testNothingIsEncodedWithoutConsumers() {
         let e = Engine()
         XCTAssertFalse(e.propagation.active)
