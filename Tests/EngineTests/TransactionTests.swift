@@ -281,4 +281,16 @@ final class TransactionTests: XCTestCase {
         expect(a, ["exec"], "*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n")
         XCTAssertFalse(a.client.isMonitor)
     }
+
+    func testPauseWriteHoldsExecWithWrites() {
+        let (a, b) = pair()
+        let exec = a.engine.table.lookup("exec")!
+        a.raw(["multi"]); a.raw(["get", "k"])
+        expect(b, ["client", "pause", "100000", "write"], "+OK\r\n")
+        XCTAssertFalse(a.engine.isPaused(a.client, exec), "a read-only queue runs")
+        a.raw(["discard"])
+        a.raw(["multi"]); a.raw(["get", "k"]); a.raw(["set", "k", "v"])
+        XCTAssertTrue(a.engine.isPaused(a.client, exec))
+        XCTAssertTrue(a.engine.isPaused(a.client, a.engine.table.lookup("set")!), "queueing a write waits too")
+    }
 }
