@@ -50,6 +50,10 @@ public final class ClientState {
     public var denyBlocking = false
     /// Pub/sub subscriptions; nil unless subscribed to something (Redis's CLIENT_PUBSUB).
     public internal(set) var pubsub: ClientPubSub? = nil
+    /// The open transaction: non-nil from MULTI until EXEC/DISCARD (TransactionCommands.swift).
+    public internal(set) var multi: MultiState? = nil
+    /// WATCHed keys and the dirty-CAS flag; nil while the client watches nothing (Engine+Watch.swift).
+    var watch: ClientWatch? = nil
     /// When (unix seconds) the output buffer first went past its soft limit; 0 = under it.
     public var outputSoftLimitSince: Int64 = 0
 

@@ -27,6 +27,7 @@ public final class CommandTable {
             FunctionCommands.specs(),
             ZsetCommands.specs(),
             AofCommands.specs(),
+            TransactionCommands.specs(),
         ]
     }
 

@@ -54,9 +54,12 @@ public final class Engine {
     public var maxmemoryPolicy = "noeviction"
     /// Active expiry's state across cycles and its knobs (ActiveExpire.swift).
     public let activeExpire = ActiveExpireState()
-    /// Whole-db changes per-key observers don't see: FLUSHDB/FLUSHALL report each emptied db,
-    /// SWAPDB both swapped dbs (WATCH invalidation, client tracking hang off this).
-    public var dbChangeObservers: [(Int) -> Void] = []
+    /// Whole-db changes per-key observers don't see, reported just before they happen (the
+    /// keys are still in place): FLUSHDB/FLUSHALL each emptied db, SWAPDB the swapped pair
+    /// (WATCH invalidation, client tracking hang off this).
+    public var dbChangeObservers: [(DatabaseChange) -> Void] = []
+    /// Watched keys and their clients (Engine+Watch.swift).
+    public let watches = WatchRegistry()
     public let config = ConfigStore()
     /// Facts only the server knows (port, config file, executable, run id), for INFO.
     public var serverInfo = ServerInfo()
@@ -106,6 +109,7 @@ public final class Engine {
         config.onChange("lazyfree-lazy-expire") { [unowned self] v in self.lazyFreeExpire = v.boolValue }
         config.onChange("lazyfree-lazy-server-del") { [unowned self] v in self.lazyFreeServerDel = v.boolValue }
         installPubSubHooks()
+        installTransactionHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }
@@ -135,19 +139,30 @@ public final class Engine {
             cmd = sub
         }
         if !cmd.arityOK(argv.count) {
-            rejectCall(client, WireError.wrongArity(cmd.fullName), cmd)
+            rejectCall(client, WireError.wrongArity(cmd.fullName), cmd, argv)
             return
         }
         if !client.authenticated && !cmd.flags.contains(.noAuth) {
-            rejectCall(client, WireError.noAuth, cmd)
+            rejectCall(client, WireError.noAuth, cmd, argv)
             return
         }
-        if client.pubsub != nil && rejectedInSubscribedMode(client, cmd) { return }
+        if client.pubsub != nil && rejectedInSubscribedMode(client, cmd, argv) { return }
         if scriptBusy && !cmd.flags.contains(.allowBusy) && client !== scripting.luaClient {
-            rejectCall(client, scripting.busyError, cmd)
+            rejectCall(client, scripting.busyError, cmd, argv)
             return
         }
+        // Inside MULTI commands are queued, not run (TransactionCommands.swift).
+        if client.multi != nil && queueInMulti(client, cmd, argv) { return }
         client.lastCommandName = cmd.fullName
+        call(client, cmd, argv)
+        // After the whole unit (an EXEC or a script included, never between their commands),
+        // as Redis's handleClientsBlockedOnKeys.
+        if executionDepth == 0 && !blocking.ready.isEmpty { serveBlockedClients() }
+    }
+
+    /// Runs a checked command with the bookkeeping every call gets: commandstats, the
+    /// after-call hook (slowlog, latency), MONITOR. EXEC runs its queued commands through here.
+    @inline(__always) func call(_ client: ClientState, _ cmd: CommandSpec, _ argv: Argv) {
         let start = monotonicMicros()
         executionDepth += 1
         if propagation.active {
@@ -162,9 +177,6 @@ public final class Engine {
         if client.commandFailed { cmd.stats.failed += 1 }
         stats.totalCommands += 1
         afterCall?(client, cmd, argv, dur)
-        // Clients blocked on keys this command pushed to are served once the whole unit is done
-        // (never between the commands of an EXEC or a script).
-        if executionDepth == 0 && !blocking.ready.isEmpty { serveBlockedClients() }
         if !monitors.isEmpty && !cmd.flags.contains(.skipMonitor) && !cmd.flags.contains(.admin) {
             feedMonitors(client, argv)
         }
@@ -173,11 +185,18 @@ public final class Engine {
     /// Hook run after each executed command (slowlog, latency monitor): set by the server.
     public var afterCall: ((ClientState, CommandSpec, Argv, Int64) -> Void)? = nil
 
-    func rejectCall(_ client: ClientState, _ text: String, _ cmd: CommandSpec? = nil) {
+    /// Answers a command that failed its checks. Inside MULTI this also dooms the transaction
+    /// (EXECABORT); a rejected EXEC aborts it at once and still shows on MONITOR (multi.c).
+    func rejectCall(_ client: ClientState, _ text: String, _ cmd: CommandSpec? = nil, _ argv: Argv? = nil) {
+        var text = text
+        client.multi?.aborted = true
+        let isExec = cmd.map { $0.fullName == "exec" } ?? false
+        if isExec { text = execAbortText(client, text) }
         client.out.writeError(text)
         countError(text)
         client.commandFailed = true
         cmd?.stats.rejected += 1
+        if isExec, !monitors.isEmpty, let argv { feedMonitors(client, argv) }
     }
 
     /// errorstats: counts by the first word of the error text.
@@ -245,6 +264,7 @@ public final class Engine {
     @inline(__always) public func keyModified(db: Int, _ key: UnsafeRawBufferPointer, event: StaticString) {
         dirty += 1
         signalKeyAsReady(db, key)
+        if !watches.clients.isEmpty { touchWatchedKey(db: db, key) }
         if pubsub.notifying { notifyKeyEvent(db: db, key, event) }
         for o in keyChangeObservers { o(db, key, event) }
     }
@@ -252,6 +272,7 @@ public final class Engine {
     /// Called when a key is removed because it expired (lazy or active).
     public func keyExpired(db: Int, _ key: UnsafeRawBufferPointer) {
         if propagation.active { propagateDeletion(db: db, key, lazy: lazyFreeExpire) }
+        if !watches.clients.isEmpty { touchWatchedKey(db: db, key) }
         if pubsub.notifying { notifyKeyEvent(db: db, key, "expired") }
         for o in keyChangeObservers { o(db, key, "expired") }
     }
@@ -271,6 +292,12 @@ public final class Engine {
         pubsubClientGone(c)
         for h in clientGoneHooks { h(c) }
     }
+}
+
+/// A whole-database change (see `Engine.dbChangeObservers`).
+public enum DatabaseChange {
+    case flushed(Int)
+    case swapped(Int, Int)
 }
 
 extension String {

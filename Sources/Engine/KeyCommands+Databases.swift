@@ -92,13 +92,13 @@ extension KeyCommands {
         guard i >= 0 && i < n && j >= 0 && j < n else { c.error(WireError.dbIndex); return }
         if i != j {
             let e = c.engine
+            for o in e.dbChangeObservers { o(.swapped(i, j)) }
             e.dbs.swapAt(i, j)
             e.dbs[i].index = i
             e.dbs[j].index = j
             let ai = e.activeExpire.averageTTL(i), aj = e.activeExpire.averageTTL(j)
             e.activeExpire.setAverageTTL(i, aj)
             e.activeExpire.setAverageTTL(j, ai)
-            for o in e.dbChangeObservers { o(i); o(j) }
         }
         c.engine.dirty += 1
         c.ok()
@@ -118,7 +118,7 @@ extension KeyCommands {
         let d = e.dbs[i]
         e.dirty += Int64(d.count)
         // Observers see the keys before they go (WATCH is touched while the keys still exist).
-        for o in e.dbChangeObservers { o(i) }
+        for o in e.dbChangeObservers { o(.flushed(i)) }
         // ASYNC (or lazyfree-lazy-user-flush): detach in O(1) and free on the lazy-free thread.
         if (async || e.lazyFreeUserFlush), let free = e.lazyFree, d.count > 64 {
             free(d.detachAll())

@@ -163,9 +163,9 @@ extension Engine {
 
     /// The subscribed-mode restriction for RESP2 clients: true when `cmd` was rejected.
     @inline(never)
-    func rejectedInSubscribedMode(_ client: ClientState, _ cmd: CommandSpec) -> Bool {
+    func rejectedInSubscribedMode(_ client: ClientState, _ cmd: CommandSpec, _ argv: Argv) -> Bool {
         guard client.proto == .v2, !Engine.allowedWhileSubscribed.contains(cmd.fullName) else { return false }
-        rejectCall(client, "ERR Can't execute '\(cmd.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd)
+        rejectCall(client, "ERR Can't execute '\(cmd.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd, argv)
         return true
     }
 }

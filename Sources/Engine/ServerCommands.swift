@@ -92,6 +92,8 @@ enum ServerCommands {
 
     static func monitor(_ c: Call) {
         let cl = c.client
+        // One reply per command is expected inside MULTI/EXEC and scripts.
+        if cl.denyBlocking { c.error("ERR MONITOR isn't allowed for DENY BLOCKING client"); return }
         if cl.isMonitor || cl.isReplica { return }
         cl.isMonitor = true
         c.engine.monitors.append(cl)

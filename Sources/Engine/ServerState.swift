@@ -230,7 +230,10 @@ extension Engine {
     public func isPaused(_ client: ClientState, _ cmd: CommandSpec) -> Bool {
         guard let p = serverState.pause, p.deadline > now, !client.isMaster, !client.isReplica else { return false }
         if p.kind == .all { return true }
-        return cmd.flags.contains(.write) || cmd.flags.contains(.mayReplicate)
+        if cmd.flags.contains(.write) || cmd.flags.contains(.mayReplicate) { return true }
+        // An EXEC is held when its queue writes (processCommand's is_may_replicate_command).
+        guard cmd.fullName == "exec", let m = client.multi else { return false }
+        return m.flags.contains(.write) || m.flags.contains(.mayReplicate)
     }
 }
 

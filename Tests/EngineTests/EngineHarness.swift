@@ -6,9 +6,10 @@ final class EngineHarness {
     let engine: Engine
     let client: ClientState
 
-    init(engine: Engine = Engine(), proto: RESPVersion = .v2) {
+    /// Another harness on the same engine with a distinct `id` is a second connection.
+    init(engine: Engine = Engine(), proto: RESPVersion = .v2, id: Int64 = 1) {
         self.engine = engine
-        self.client = ClientState(id: 1)
+        self.client = ClientState(id: id)
         client.proto = proto
         engine.clients[client.id] = client
     }

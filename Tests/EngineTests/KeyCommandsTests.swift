@@ -235,7 +235,11 @@ final class KeyCommandsTests: XCTestCase {
         h.raw(["set", "zero", "0"])
         h.raw(["select", "3"]); h.raw(["set", "three", "3"]); h.raw(["select", "0"])
         var swapped: [Int] = []
-        h.engine.dbChangeObservers.append { swapped.append($0) }
+        h.engine.dbChangeObservers.append {
+            // Reported before the swap, while db 0 still holds "zero".
+            if case .swapped(let i, let j) = $0 { swapped += [i, j] }
+            XCTAssertEqual(h.engine.dbs[0].count, 1)
+        }
         expect(h, ["swapdb", "0", "3"], "+OK\r\n")
         XCTAssertEqual(swapped, [0, 3])
         expect(h, ["get", "three"], "$1\r\n3\r\n")
@@ -263,7 +267,7 @@ final class KeyCommandsTests: XCTestCase {
         XCTAssertEqual(h.engine.dirty, dirty + 1)
         h.raw(["set", "c", "1"])
         var flushed: [Int] = []
-        h.engine.dbChangeObservers.append { flushed.append($0) }
+        h.engine.dbChangeObservers.append { if case .flushed(let i) = $0 { flushed.append(i) } }
         expect(h, ["flushall", "async"], "+OK\r\n")
         XCTAssertEqual(flushed, Array(0..<16))
         XCTAssertTrue(h.engine.dbs.allSatisfy { $0.count == 0 })

@@ -174,6 +174,17 @@ final class PropagationTests: XCTestCase {
         ])
     }
 
+    func testExecPropagatesItsWritesAsOneTransaction() {
+        h.run("MULTI"); h.run("SET", "a", "1"); h.run("GET", "a"); h.run("SELECT", "1"); h.run("INCR", "n")
+        h.run("EXEC")
+        h.run("MULTI"); h.run("SET", "b", "1"); h.run("EXEC")
+        h.run("MULTI"); h.run("GET", "b"); h.run("EXEC")
+        XCTAssertEqual(units, [
+            [["MULTI"], ["SELECT", "0"], ["SET", "a", "1"], ["SELECT", "1"], ["INCR", "n"], ["EXEC"]],
+            [["SET", "b", "1"]],
+        ])
+    }
+
     func testNothingIsEncodedWithoutConsumers() {
         let e = Engine()
         XCTAssertFalse(e.propagation.active)
