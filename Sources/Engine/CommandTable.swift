@@ -24,6 +24,7 @@ public final class CommandTable {
             BloomCommands.specs(),
             HashCommands.specs(),
             ZsetCommands.specs(),
+            PersistenceCommands.specs(),
         ]
     }
 

@@ -75,6 +75,8 @@ public final class Engine {
     public let pubsub = PubSub()
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
     public var storeList: (([Bytes]) -> Value)? = nil
+    /// RDB save/load bookkeeping (Persistence.swift).
+    public let persistence = PersistenceState()
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -88,6 +90,7 @@ public final class Engine {
         installTypeBridges()
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         installPubSubHooks()
+        installPersistenceHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }

@@ -39,6 +39,8 @@ extension ServerCommands {
             debugObject(c)
         case ("populate", 3...5):
             debugPopulate(c)
+        case ("reload", _):
+            PersistenceCommands.debugReload(c)
         default:
             c.error("ERR unknown subcommand or wrong number of arguments for '\(WireError.truncated(a.string(1), 128))'. Try DEBUG HELP.")
         }
@@ -112,6 +114,11 @@ extension ServerCommands {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Available options:",
+            "    * MERGE: Merge the content of the RDB with the current data.",
+            "    * NOFLUSH: Don't flush the current data before loading the RDB.",
+            "    * NOSAVE: Don't save the RDB on disk before reloading it back.",
             "QUICKLIST-PACKED-THRESHOLD <size>",
             "    Sets the threshold for elements to be inserted as plain vs packed nodes",
             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",

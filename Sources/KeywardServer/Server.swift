@@ -36,6 +36,8 @@ public final class Server {
         installConfigHooks()
         lazyFree.start()
         engine.lazyFree = { [lazyFree] d in lazyFree.submit(d) }
+        engine.persistence.log = { [logger] in logger.log(.notice, $0) }
+        engine.persistence.warn = { [logger] in logger.log(.warning, $0) }
     }
 
     func log(_ l: LogLevel, _ s: String) { logger.log(l, s) }
@@ -254,6 +256,14 @@ public final class Server {
 
     func shutdown(_ req: ShutdownRequest) {
         log(.warning, "User requested shutdown...")
+        // SIGTERM/SIGINT: save when save points are configured (SHUTDOWN saved already).
+        if req.save ?? !engine.config.saveParams.isEmpty {
+            log(.notice, "Saving the final RDB snapshot before exiting.")
+            if !engine.saveRdb() && !req.force {
+                log(.warning, "Error trying to save the DB, can't exit.")
+                return
+            }
+        }
         for l in listeners { loop.remove(l.fd); Glibc.close(l.fd) }
         listeners.removeAll()
         for (_, c) in connections { flush(c) }
