@@ -237,9 +237,10 @@ final class RdbCodecTests: XCTestCase {
         let h = EngineHarness()
         let cwd = currentDir()
         defer { _ = chdir(cwd) }
-        h.raw(["CONFIG", "SET", "dir", dir])
+        XCTAssertEqual(chdir(dir), 0)   // `dir` is a protected config; SAVE writes in the cwd
         h.raw(["SET", "a", "1"])
         XCTAssertEqual(h.raw(["SAVE"]), "+OK\r\n")
+        XCTAssertEqual(access(dir + "/dump.rdb", F_OK), 0)
         let info = h.raw(["INFO", "persistence"])
         XCTAssertTrue(info.contains("rdb_changes_since_last_save:0\r\n"), info)
         XCTAssertTrue(info.contains("rdb_saves:1\r\n"), info)
