@@ -23,16 +23,16 @@ enum PersistenceCommands {
     }
 
     /// The DUMP payload of `v`.
-    static func dumpPayload(of v: Value, compression: Bool) -> [UInt8] {
+    static func payload(of v: Value, compression: Bool) -> [UInt8] {
         let w = RdbWriter(compression: compression)
         w.writeObjectType(v)
         w.writeObject(v)
-        return Engine.dumpPayloadFraming(w.bytes)
+        return dumpPayload(w.bytes)
     }
 
     static func dump(_ c: Call) {
         guard let v = c.lookup(c.argv[1]) else { c.null(); return }
-        let payload = dumpPayload(of: v, compression: c.engine.config.bool("rdbcompression"))
+        let payload = payload(of: v, compression: c.engine.config.bool("rdbcompression"))
         payload.withUnsafeBytes { c.bulk($0) }
     }
 
@@ -109,8 +109,4 @@ enum PersistenceCommands {
         e.persistence.warn?("DB reloaded by DEBUG RELOAD")
         c.ok()
     }
-}
-
-extension Engine {
-    static func dumpPayloadFraming(_ body: [UInt8]) -> [UInt8] { dumpPayload(body) }
 }
