@@ -16,6 +16,12 @@ public enum AofRewrite {
                              dump: ((Value) -> [UInt8]?)? = nil,
                              flush: (inout ByteBuffer) throws -> Void) rethrows -> (keys: Int, skipped: Int) {
         var keys = 0, skipped = 0
+        for code in engine.scripting.libraryCodes {    // functions first, as rewriteFunctions
+            out.writeArrayHeader(3)
+            out.writeBulk("FUNCTION" as StaticString)
+            out.writeBulk("LOAD" as StaticString)
+            out.writeBulk(code)
+        }
         for d in engine.dbs where d.count > 0 {
             out.writeArrayHeader(2)
             out.writeBulk("SELECT" as StaticString)

@@ -38,7 +38,7 @@ final class BloomLayer {
     /// Bytes of the bit array (bloom.c `bytes`).
     var bytes: UInt64 { bits.bits / 8 }
 
-    private init(capacity: UInt64, error: Double, bpe: Double, hashes: UInt64, bits: BloomBits, size: UInt64) {
+    init(capacity: UInt64, error: Double, bpe: Double, hashes: UInt64, bits: BloomBits, size: UInt64) {
         self.capacity = capacity
         self.error = error
         self.bpe = bpe
@@ -118,7 +118,7 @@ public final class BloomFilter: ObjectValue {
     public var typeName: String { "MBbloom--" }
     public var encodingName: String { "raw" }
 
-    private init(layers: [BloomLayer], size: UInt64, growth: UInt32, scaling: Bool) {
+    init(layers: [BloomLayer], size: UInt64, growth: UInt32, scaling: Bool) {
         self.layers = layers
         self.size = size
         self.growth = growth

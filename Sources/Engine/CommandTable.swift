@@ -28,6 +28,7 @@ public final class CommandTable {
             ZsetCommands.specs(),
             AofCommands.specs(),
             TransactionCommands.specs(),
+            PersistenceCommands.specs(),
         ]
     }
 

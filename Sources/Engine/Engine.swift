@@ -94,6 +94,8 @@ public final class Engine {
     var scriptBusy = false
     /// Set by the server: serves other clients once while a script is busy (no cron).
     public var whileBusy: (() -> Void)? = nil
+    /// RDB save/load bookkeeping (Persistence.swift).
+    public let persistence = PersistenceState()
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -110,6 +112,7 @@ public final class Engine {
         config.onChange("lazyfree-lazy-server-del") { [unowned self] v in self.lazyFreeServerDel = v.boolValue }
         installPubSubHooks()
         installTransactionHooks()
+        installPersistenceHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }

@@ -31,6 +31,9 @@ final class PendingLibrary {
 }
 
 extension Scripting {
+    /// Every library's code in load order (RDB files and AOF bases carry them).
+    public var libraryCodes: [[UInt8]] { libraryOrder.compactMap { libraries[$0]?.code } }
+
     static func validName(_ s: String) -> Bool {
         !s.isEmpty && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 }
     }

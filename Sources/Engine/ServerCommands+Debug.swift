@@ -39,6 +39,8 @@ extension ServerCommands {
             debugObject(c)
         case ("populate", 3...5):
             debugPopulate(c)
+        case ("reload", _):
+            PersistenceCommands.debugReload(c)
         default:
             c.error("ERR unknown subcommand or wrong number of arguments for '\(WireError.truncated(a.string(1), 128))'. Try DEBUG HELP.")
         }
@@ -52,21 +54,15 @@ extension ServerCommands {
         if clock == 0 { clock = c.now / 1000 }
         let idle = max(0, c.now / 1000 - clock)
         let addr = "0x" + String(UInt(bitPattern: c.argv.bytes(2).hashValue) & 0x7fff_ffff_ffff, radix: 16)
-        c.simple("Value at:\(addr) refcount:1 encoding:\(v.encodingName) serializedlength:\(serializedLength(v)) "
+        c.simple("Value at:\(addr) refcount:1 encoding:\(v.encodingName) serializedlength:\(serializedLength(v, compression: c.engine.config.bool("rdbcompression"))) "
                  + "lru:\(clock & 0xFFFFFF) lru_seconds_idle:\(idle)")
     }
 
-    /// Roughly rdbSavedObjectLen for strings: integers in 1/2/4 bytes, else a length prefix plus bytes.
-    static func serializedLength(_ v: Value) -> Int {
-        guard v.isString else { return 0 }
-        let n = v.withStringBytes { raw -> Int64? in raw.count <= 11 ? parseInt64(raw) : nil }
-        if let i = n {
-            if i >= -(1 << 7) && i < (1 << 7) { return 2 }
-            if i >= -(1 << 15) && i < (1 << 15) { return 3 }
-            if i >= -(1 << 31) && i < (1 << 31) { return 5 }
-        }
-        let len = v.stringLength
-        return len + (len < 64 ? 1 : len < 16384 ? 2 : 5)
+    /// rdbSavedObjectLen: the size of the value's RDB body as SAVE would write it.
+    static func serializedLength(_ v: Value, compression: Bool = true) -> Int {
+        let w = RdbWriter(compression: compression)
+        w.writeObject(v)
+        return w.bytes.count
     }
 
     /// DEBUG POPULATE <count> [prefix] [size]: string keys prefix:N = "value:N" (zero-padded to size).
@@ -112,6 +108,11 @@ extension ServerCommands {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Available options:",
+            "    * MERGE: Merge the content of the RDB with the current data.",
+            "    * NOFLUSH: Don't flush the current data before loading the RDB.",
+            "    * NOSAVE: Don't save the RDB on disk before reloading it back.",
             "QUICKLIST-PACKED-THRESHOLD <size>",
             "    Sets the threshold for elements to be inserted as plain vs packed nodes",
             "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",

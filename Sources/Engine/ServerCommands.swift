@@ -87,7 +87,19 @@ enum ServerCommands {
         var req = ShutdownRequest(save: save)
         req.now = now
         req.force = force
-        c.engine.shutdownRequest = req
+        // Save here rather than in the server so a failure can be answered (Redis's
+        // prepareForShutdown): SAVE, or save points configured and no NOSAVE.
+        let e = c.engine
+        if save ?? !e.config.saveParams.isEmpty {
+            e.persistence.log?("Saving the final RDB snapshot before exiting.")
+            if !e.saveRdb() && !force {
+                e.persistence.warn?("Error trying to save the DB, can't exit.")
+                c.error("ERR Errors trying to SHUTDOWN. Check logs.")
+                return
+            }
+        }
+        req.save = false   // done (or forced past a failure)
+        e.shutdownRequest = req
     }
 
     static func monitor(_ c: Call) {

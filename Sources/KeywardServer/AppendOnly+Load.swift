@@ -24,7 +24,7 @@ extension AppendOnly {
     /// Loads what the AOF directory holds; false when there is no AOF yet.
     func load() throws -> Bool {
         let started = unixMillis()
-        if let text = readFile(path(manifestName)) {
+        if let text = try readWholeFile(path(manifestName)) {
             switch AofManifest.parse(String(decoding: text, as: UTF8.self)) {
             case .success(let m): manifest = m
             case .failure(let e): throw AofError("\(e.description) in \(path(manifestName))")
@@ -48,7 +48,7 @@ extension AppendOnly {
         var total: Int64 = 0
         for (i, f) in files.enumerated() {
             let last = i == files.count - 1
-            guard let bytes = readFile(path(f.name)) else {
+            guard let bytes = try readWholeFile(path(f.name)) else {
                 // Redis tolerates a missing empty last increment; anything else is fatal.
                 if last && f.type == .incr { continue }
                 throw AofError("The AOF file \(f.name) doesn't exist")
@@ -143,29 +143,6 @@ extension AppendOnly {
         incrSize = Int64(validUpTo)
         server.log(.warning, "AOF \(name) loaded anyway because aof-load-truncated is enabled")
     }
-}
-
-/// The whole file, or nil when it can't be opened.
-func readFile(_ path: String) -> [UInt8]? {
-    let f = open(path, O_RDONLY | O_CLOEXEC)
-    guard f >= 0 else { return nil }
-    defer { close(f) }
-    var st = stat()
-    guard fstat(f, &st) == 0 else { return nil }
-    var out = [UInt8](repeating: 0, count: Int(st.st_size))
-    var off = 0
-    let ok = out.withUnsafeMutableBytes { p -> Bool in
-        while off < p.count {
-            let n = read(f, p.baseAddress! + off, p.count - off)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return n == 0 }
-            off += n
-        }
-        return true
-    }
-    guard ok else { return nil }
-    if off < out.count { out.removeLast(out.count - off) }
-    return out
 }
 
 func formatSeconds(_ s: Double) -> String {

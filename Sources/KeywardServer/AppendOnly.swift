@@ -215,9 +215,10 @@ final class AppendOnly {
         let started = unixMillis()
         if isOn { flush(force: true); fsyncer.drain(); _ = fdatasync(fd) }
         var next = manifest
-        let (baseName, incrName) = next.rotate(prefix: prefix, rdbBase: false)
+        let rdb = engine.config.bool("aof-use-rdb-preamble")
+        let (baseName, incrName) = next.rotate(prefix: prefix, rdbBase: rdb)
         let temp = path("temp-rewriteaof-\(getpid()).aof")
-        let written = try writeBase(to: temp)
+        let written = try writeBase(to: temp, rdb: rdb)
         try renameDurably(temp, path(baseName))
         server.log(.notice, "Successfully renamed the temporary AOF base file into \(baseName)")
         let newFd = open(path(incrName), O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -247,13 +248,22 @@ final class AppendOnly {
         server.log(.notice, "Background AOF rewrite finished successfully")
     }
 
-    /// The dataset as commands into `file` (fsynced); returns its size.
-    func writeBase(to file: String) throws -> Int64 {
+    /// The dataset into `file` (fsynced): an RDB image with `aof-use-rdb-preamble yes`, else
+    /// commands. Returns its size.
+    func writeBase(to file: String, rdb: Bool) throws -> Int64 {
         let f = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard f >= 0 else { throw AofError("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(errnoText())") }
         defer { close(f) }
-        var out = ByteBuffer(capacity: 128 * 1024)
         var total: Int64 = 0
+        if rdb {
+            try engine.writeRdb { buf in
+                try writeAll(f, buf)
+                total += Int64(buf.count)
+            }
+            guard fsync(f) == 0 else { throw AofError("fsync of the AOF base: \(errnoText())") }
+            return total
+        }
+        var out = ByteBuffer(capacity: 128 * 1024)
         let r = try AofRewrite.write(engine, into: &out, dump: server.dumpValue) { buf in
             try writeAll(f, buf.readable)
             total += Int64(buf.readableCount)
@@ -287,18 +297,4 @@ final class AppendOnly {
 struct AofError: Error, CustomStringConvertible {
     let description: String
     init(_ s: String) { description = s }
-}
-
-func errnoText() -> String { String(cString: strerror(errno)) }
-
-func writeAll(_ fd: Int32, _ r: UnsafeRawBufferPointer) throws {
-    var off = 0
-    while off < r.count {
-        let n = write(fd, r.baseAddress! + off, r.count - off)
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw AofError("write: \(errnoText())")
-        }
-        off += n
-    }
 }

@@ -41,9 +41,17 @@ public final class Server {
         logger.path = options.logFile
         parserLimits.maxBulkLen = options.maxBulkLen
         aof = AppendOnly(server: self)
+        loadRdbPreamble = { [unowned engine] bytes in
+            try bytes.withUnsafeBytes { try engine.loadRdb($0).bytesRead }
+        }
+        dumpValue = { [unowned engine] v in
+            PersistenceCommands.payload(of: v, compression: engine.config.bool("rdbcompression"))
+        }
         installConfigHooks()
         lazyFree.start()
         engine.lazyFree = { [lazyFree] d in lazyFree.submit(d) }
+        engine.persistence.log = { [logger] in logger.log(.notice, $0) }
+        engine.persistence.warn = { [logger] in logger.log(.warning, $0) }
     }
 
     func log(_ l: LogLevel, _ s: String) { logger.log(l, s) }
@@ -297,6 +305,14 @@ public final class Server {
         if aof.isOn {
             log(.notice, "Calling fsync() on the AOF file.")
             aof.stop()
+        }
+        // SIGTERM/SIGINT: save when save points are configured (SHUTDOWN saved already).
+        if req.save ?? !engine.config.saveParams.isEmpty {
+            log(.notice, "Saving the final RDB snapshot before exiting.")
+            if !engine.saveRdb() && !req.force {
+                log(.warning, "Error trying to save the DB, can't exit.")
+                return
+            }
         }
         for l in listeners { loop.remove(l.fd); Glibc.close(l.fd) }
         listeners.removeAll()

@@ -47,6 +47,7 @@ public enum Startup {
             fclose(f)
         }
         server.log(.notice, "Keyward \(ServerIdentity.keywardVersion) started, pid=\(getpid()), port=\(server.port)")
+        guard loadDataFromDisk(engine, server) else { return 1 }
         do {
             try server.run()
         } catch {
@@ -54,6 +55,30 @@ public enum Startup {
             return 1
         }
         return 0
+    }
+
+    /// Redis's loadDataFromDisk: the RDB file in `dir`, if any. A file that fails to load stops
+    /// the server (one log line, exit code 1) rather than starting with partial or no data.
+    static func loadDataFromDisk(_ engine: Engine, _ server: Server) -> Bool {
+        if engine.config.bool("appendonly") { return true }   // no AOF yet: nothing to load from
+        let file = engine.config.string("dbfilename")
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        engine.now = unixMillis()
+        do {
+            guard let info = try engine.loadRdbFile(file) else { return true }
+            var end = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &end)
+            let secs = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+            if let v = info.aux.first(where: { $0.0 == "redis-ver" }) { server.log(.notice, "Loading RDB produced by version \(v.1)") }
+            server.log(.notice, "Done loading RDB, keys loaded: \(info.keysLoaded), keys expired: \(info.expiredSkipped).")
+            server.log(.notice, "DB loaded from disk: \(cFormat("%.3f", secs)) seconds")
+            return true
+        } catch {
+            server.log(.warning, "Fatal error loading the DB (\(file)): \(error). Exiting.")
+            if !server.options.logFile.isEmpty { printError("Fatal error loading the DB (\(file)): \(error). Exiting.") }
+            return false
+        }
     }
 
     static func daemonize() {

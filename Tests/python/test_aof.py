@@ -101,16 +101,18 @@ def test_rewrite_compacts_and_keeps_data(tmp_path):
         srv.start()
         assert snapshot(client(srv)) == before
         files = sorted(p.name for p in (tmp_path / "appendonlydir").iterdir())
-        assert files == ["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+        assert files == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
     finally:
         srv.stop()
 
 
-def test_real_redis_loads_our_aof_and_check_aof_accepts_it(tmp_path):
-    srv = start(tmp_path)
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_real_redis_loads_our_aof_and_check_aof_accepts_it(tmp_path, preamble):
+    srv = start(tmp_path, args=AOF_ARGS + ["--aof-use-rdb-preamble", preamble])
     try:
         r = client(srv)
         fill_every_type(r)
+        r.function_load("#!lua name=lib\nredis.register_function('f', function() return 7 end)")
         r.bgrewriteaof()
         r.set("in-incr", "1")
         r.zadd("zset", {"late": 99})
@@ -124,12 +126,14 @@ def test_real_redis_loads_our_aof_and_check_aof_accepts_it(tmp_path):
     real = start(tmp_path, "redis", redis_binary(), ["--appendonly", "yes"])
     try:
         assert snapshot(client(real)) == before
+        assert client(real).fcall("f", 0) == 7
     finally:
         real.stop()
 
 
-def test_real_redis_aof_loads_into_keyward(tmp_path):
-    real = start(tmp_path, "redis", redis_binary(), ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"])
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_real_redis_aof_loads_into_keyward(tmp_path, preamble):
+    real = start(tmp_path, "redis", redis_binary(), ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble])
     try:
         r = client(real)
         fill_every_type(r)
