@@ -12,8 +12,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "RESP", swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["RESP"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["RESP", "CMalloc"], swiftSettings: fast),
         .target(name: "CSystem"),
+        // Replaces malloc to count allocated bytes for maxmemory (see its header).
+        .target(name: "CMalloc"),
         .target(name: "KeywardServer", dependencies: ["Engine", "RESP", "CSystem"], swiftSettings: fast),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),

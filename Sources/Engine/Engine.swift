@@ -73,6 +73,8 @@ public final class Engine {
     public var limits = EncodingLimits()
     /// Pub/sub registry and cached keyspace-notification flags (PubSub.swift, Notifications.swift).
     public let pubsub = PubSub()
+    /// maxmemory, eviction policy and the used-memory figure (EvictionState.swift).
+    public let eviction = EvictionState()
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
     public var storeList: (([Bytes]) -> Value)? = nil
 
@@ -88,6 +90,7 @@ public final class Engine {
         installTypeBridges()
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         installPubSubHooks()
+        installEvictionHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }
@@ -122,6 +125,11 @@ public final class Engine {
         }
         if !client.authenticated && !cmd.flags.contains(.noAuth) {
             rejectCall(client, WireError.noAuth, cmd)
+            return
+        }
+        // Redis's processCommand: evict first, then refuse commands that may grow memory.
+        if eviction.maxmemory != 0 && mustRejectForOOM(cmd) {
+            rejectCall(client, WireError.oom, cmd)
             return
         }
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd) { return }
@@ -187,7 +195,9 @@ public final class Engine {
             return nil
         }
         stats.keyspaceHits += 1
-        if touch { d.touch(at: s, clock: lruClock) }
+        if touch {
+            if accessClock.lfu { touchLFU(d, s) } else { d.touch(at: s, clock: lruClock) }
+        }
         return d.value(at: s)
     }
 

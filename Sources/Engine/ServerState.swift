@@ -222,6 +222,7 @@ extension Engine {
             st.lastSample = (now, stats.totalCommands, stats.netInputBytes, stats.netOutputBytes)
         }
         st.usedMemoryPeak = max(st.usedMemoryPeak, ProcessMemory.rss())
+        evictionCron()
         if let p = st.pause, p.deadline <= now { st.pause = nil }
     }
 
