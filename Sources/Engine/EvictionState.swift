@@ -79,6 +79,15 @@ public final class EvictionState {
 }
 
 extension Engine {
+    /// CONFIG RESETSTAT's part: eviction-exceeded time and the memory peak, as resetServerStats.
+    func resetEvictionStats() {
+        let ev = eviction
+        ev.totalExceededMs = 0
+        if ev.exceededSince != 0 { ev.exceededSince = now }
+        ev.memory.peak = 0
+        serverState.usedMemoryPeak = 0
+    }
+
     /// Reads the maxmemory family of configs now and on every change. Called by Engine.init.
     func installEvictionHooks() {
         let ev = eviction
