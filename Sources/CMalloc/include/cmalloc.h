@@ -4,9 +4,10 @@
 // call measured here on a heap with 2 M small blocks, 666 k of them free), so it cannot be read
 // before each command. Instead cmalloc.c replaces malloc/free/calloc/realloc and the aligned
 // variants (glibc documents this as "Replacing malloc"), forwarding to glibc's __libc_* entry
-// points and keeping one relaxed atomic counter of malloc_usable_size bytes, as Redis keeps
-// used_memory. Memory the keyspace maps itself (its slab chunks and bucket arrays) is added
-// with kw_mapped_add.
+// points and counting malloc_usable_size bytes in per-thread counters (no locked instruction
+// on the hot path: about +5 ns per malloc/free pair measured here), as Redis keeps used_memory.
+// Big keyspace bucket arrays, which are mmap'ed, are added with kw_mapped_add; the key-entry
+// slab is accounted per live entry by the engine (MemoryAccounting.swift).
 #ifndef KEYWARD_CMALLOC_H
 #define KEYWARD_CMALLOC_H
 #include <stddef.h>
