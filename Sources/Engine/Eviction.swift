@@ -34,12 +34,13 @@ extension Engine {
         let ev = eviction
         ev.pending = false
         if ev.maxmemory == 0 { return .ok }
-        if ev.ignoreAsReplica && role == "slave" { return .ok }
         var used = ev.memory.used()
         if used <= ev.maxmemory {
             if ev.exceededSince != 0 { ev.totalExceededMs += now - ev.exceededSince; ev.exceededSince = 0 }
             return .ok
         }
+        // A replica leaves eviction to its master (it receives the DELs), as Redis by default.
+        if ev.ignoreAsReplica && role == "slave" { return .ok }
         if ev.exceededSince == 0 { ev.exceededSince = now }
         if ev.policy == .noeviction { return .fail }
 
