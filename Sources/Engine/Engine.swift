@@ -195,16 +195,15 @@ public final class Engine {
             return nil
         }
         stats.keyspaceHits += 1
-        if touch {
-            if accessClock.lfu { touchLFU(d, s) } else { d.touch(at: s, clock: lruClock) }
-        }
+        if touch { touchAccess(d, s) }
         return d.value(at: s)
     }
 
-    /// Write-path lookup: lazy expiry, no stats.
+    /// Write-path lookup: lazy expiry and access touch (as Redis's lookupKeyWrite), no stats.
     @inline(__always) public func lookupWrite(db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
         let d = dbs[db]
         guard let s = liveSlot(d, key) else { return nil }
+        touchAccess(d, s)
         return d.value(at: s)
     }
 

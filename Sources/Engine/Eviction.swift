@@ -154,6 +154,7 @@ extension Engine {
         let ev = eviction
         let used = ev.memory.used()
         if ev.memory.startup == 0 { ev.memory.startup = used }
+        serverState.usedMemoryPeak = ev.memory.peak
         if ev.pending { performEvictions() }
     }
 }

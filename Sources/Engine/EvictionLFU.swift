@@ -55,6 +55,12 @@ extension AccessClock {
 }
 
 extension Engine {
+    /// Records an access for eviction and OBJECT IDLETIME/FREQ: the LRU clock, or under LFU a
+    /// counter update.
+    @inline(__always) func touchAccess(_ d: Database, _ s: Int32) {
+        if accessClock.lfu { touchLFU(d, s) } else { d.touch(at: s, clock: lruClock) }
+    }
+
     /// updateLFU: decay, then a logarithmic increment, stamped with the current minute.
     func touchLFU(_ d: Database, _ s: Int32) {
         let ev = eviction

@@ -59,6 +59,15 @@ final class EvictionTests: XCTestCase {
         XCTAssertTrue(h.raw(["object", "idletime", "k"]).hasPrefix("-ERR An LFU maxmemory policy is selected"))
     }
 
+    func testWritesTouchTheAccessClock() {
+        let h = harness(policy: "allkeys-lru", maxKeys: 1000)
+        h.raw(["set", "a", "v"]); h.raw(["set", "b", "v"])
+        h.engine.now += 5000
+        h.raw(["append", "a", "x"])   // lookupKeyWrite touches, as Redis
+        XCTAssertEqual(h.raw(["object", "idletime", "a"]), ":0\r\n")
+        XCTAssertEqual(h.raw(["object", "idletime", "b"]), ":5\r\n")
+    }
+
     // MARK: pool
 
     func testPoolKeepsTheBestSixteenInOrder() {
