@@ -14,8 +14,10 @@ let package = Package(
         .target(name: "RESP", swiftSettings: fast),
         // System Lua 5.1 for EVAL/FUNCTION (Redis embeds the same language version).
         .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
-        .target(name: "Engine", dependencies: ["RESP", "CLua"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["RESP", "CLua", "CMalloc"], swiftSettings: fast),
         .target(name: "CSystem"),
+        // Replaces malloc to count allocated bytes for maxmemory (see its header).
+        .target(name: "CMalloc"),
         .target(name: "KeywardServer", dependencies: ["Engine", "RESP", "CSystem"], swiftSettings: fast),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),

@@ -16,6 +16,7 @@ public final class CommandTable {
             KeyCommands.specs(),
             ExpireCommands.specs(),
             ServerCommands.specs(),
+            MemoryCommands.specs(),
             ConfigCommands.specs(),
             ClientCommands.specs(),
             IntrospectionCommands.specs(),

@@ -79,5 +79,6 @@ extension Engine {
             for s in cmd.subcommands { s.stats.reset() }
         }
         serverState.samples = [[Double]](repeating: [Double](repeating: 0, count: 16), count: 3)
+        resetEvictionStats()
     }
 }

@@ -86,6 +86,8 @@ public final class Engine {
     public var lazyFreeExpire = false
     /// lazyfree-lazy-server-del: implicit deletions (SPOP of a whole set) propagate as UNLINK.
     public var lazyFreeServerDel = false
+    /// maxmemory, eviction policy and the used-memory figure (EvictionState.swift).
+    public let eviction = EvictionState()
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
     public var storeList: (([Bytes]) -> Value)? = nil
     /// EVAL/FUNCTION state (Scripting.swift); created on first use.
@@ -113,6 +115,7 @@ public final class Engine {
         installPubSubHooks()
         installTransactionHooks()
         installPersistenceHooks()
+        installEvictionHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }
@@ -148,6 +151,18 @@ public final class Engine {
         if !client.authenticated && !cmd.flags.contains(.noAuth) {
             rejectCall(client, WireError.noAuth, cmd, argv)
             return
+        }
+        // Redis's processCommand: evict first, then refuse commands that may grow memory (in
+        // MULTI any command being queued). A script's commands don't evict mid-script; a
+        // denyoom one is refused while over the limit.
+        if eviction.maxmemory != 0 && !scriptBusy {
+            let queuing = client.multi != nil && !TransactionCommands.runsInMulti(cmd)
+            let refuse = executionDepth == 0 ? mustRejectForOOM(cmd, queuing: queuing)
+                                             : cmd.flags.contains(.denyOOM) && isOverMaxmemory
+            if refuse {
+                rejectCall(client, WireError.oom, cmd, argv)
+                return
+            }
         }
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd, argv) { return }
         if scriptBusy && !cmd.flags.contains(.allowBusy) && client !== scripting.luaClient {
@@ -239,14 +254,15 @@ public final class Engine {
             return nil
         }
         stats.keyspaceHits += 1
-        if touch { d.touch(at: s, clock: lruClock) }
+        if touch { touchAccess(d, s) }
         return d.value(at: s)
     }
 
-    /// Write-path lookup: lazy expiry, no stats.
+    /// Write-path lookup: lazy expiry and access touch (as Redis's lookupKeyWrite), no stats.
     @inline(__always) public func lookupWrite(db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
         let d = dbs[db]
         guard let s = liveSlot(d, key) else { return nil }
+        touchAccess(d, s)
         return d.value(at: s)
     }
 

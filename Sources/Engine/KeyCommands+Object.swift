@@ -97,13 +97,4 @@ extension KeyCommands {
 extension Engine {
     /// allkeys-lfu / volatile-lfu (Redis's MAXMEMORY_FLAG_LFU).
     var usesLFU: Bool { maxmemoryPolicy.hasSuffix("-lfu") }
-
-    /// The LFU counter OBJECT FREQ reports. Until eviction keeps real counters, this is what Redis
-    /// reports for a key never read since creation: LFU_INIT_VAL (5) decayed by one per idle
-    /// minute (lfu-decay-time 1). The eviction family replaces it with LFUDecrAndReturn.
-    func lfuFrequency(_ d: Database, _ key: UnsafeRawBufferPointer) -> Int64 {
-        let at = d.accessClock(key) ?? 0
-        let idleMinutes = at == 0 || at >= lruClock ? 0 : Int64(lruClock - at) / 60
-        return max(0, 5 - idleMinutes)
-    }
 }

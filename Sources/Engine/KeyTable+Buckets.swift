@@ -36,6 +36,7 @@ struct BucketArray {
             let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
             precondition(p != MAP_FAILED, "out of memory for a \(size)-bucket keyspace table")
             raw = p!
+            kw_mapped_add(Int64(bytes))   // maxmemory accounting (malloc'ed arrays count themselves)
         } else {
             raw = calloc(size, MemoryLayout<Int32>.stride)!
         }
@@ -44,7 +45,10 @@ struct BucketArray {
 
     func free() {
         if size == 0 { return }
-        if isMapped { munmap(heads, size * MemoryLayout<Int32>.stride) } else { Glibc.free(heads) }
+        if isMapped {
+            munmap(heads, size * MemoryLayout<Int32>.stride)
+            kw_mapped_add(-Int64(size * MemoryLayout<Int32>.stride))
+        } else { Glibc.free(heads) }
     }
 
     /// Returns the pages of buckets below `index` (all already empty) to the OS.
@@ -63,3 +67,4 @@ struct BucketArray {
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMalloc

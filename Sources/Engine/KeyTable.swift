@@ -172,12 +172,12 @@ final class KeyTable {
         let e = entry(i)
         if rehashIdx >= 0 {
             let b = t1.bucket(h)
-            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t1.heads[b], lru: clock.seconds))
+            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t1.heads[b], lru: clock.newEntryStamp))
             t1.heads[b] = i
             t1.used += 1
         } else {
             let b = t0.bucket(h)
-            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t0.heads[b], lru: clock.seconds))
+            e.initialize(to: KeyEntry(key: Bytes(key), value: value, expireAt: 0, next: t0.heads[b], lru: clock.newEntryStamp))
             t0.heads[b] = i
             t0.used += 1
         }
@@ -271,5 +271,7 @@ import Glibc
 /// without the engine touching each key after creating it.
 public final class AccessClock {
     public var seconds: UInt32 = 0
+    /// An LFU policy is selected: new entries start with an LFU counter (EvictionLFU.swift).
+    public var lfu = false
     public init() {}
 }

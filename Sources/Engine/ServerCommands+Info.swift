@@ -134,41 +134,6 @@ extension ServerCommands {
             return "\(n)B"
         }
 
-        static func memory(_ e: Engine) -> InfoFields {
-            var f = InfoFields()
-            let rss = ProcessMemory.rss()
-            e.serverState.usedMemoryPeak = max(e.serverState.usedMemoryPeak, rss)
-            let peak = e.serverState.usedMemoryPeak
-            let maxmem = e.config.memory("maxmemory")
-            let total = ProcessMemory.totalSystem()
-            let pct = { (a: Int64, b: Int64) in cFormat("%.2f", b == 0 ? 0 : Double(a) * 100 / Double(b)) + "%" }
-            f.add("used_memory", String(rss)); f.add("used_memory_human", human(rss))
-            f.add("used_memory_rss", String(rss)); f.add("used_memory_rss_human", human(rss))
-            f.add("used_memory_peak", String(peak)); f.add("used_memory_peak_human", human(peak))
-            f.add("used_memory_peak_perc", pct(rss, peak))
-            f.add("used_memory_overhead", "0"); f.add("used_memory_startup", "0")
-            f.add("used_memory_dataset", String(rss)); f.add("used_memory_dataset_perc", "100.00%")
-            f.add("allocator_allocated", String(rss)); f.add("allocator_active", String(rss)); f.add("allocator_resident", String(rss))
-            f.add("total_system_memory", String(total)); f.add("total_system_memory_human", human(total))
-            for k in ["used_memory_lua", "used_memory_vm_eval"] { f.add(k, "32768") }
-            f.add("used_memory_lua_human", "32.00K")
-            for k in ["used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions", "number_of_libraries"] { f.add(k, "0") }
-            f.add("used_memory_vm_functions", "32768"); f.add("used_memory_vm_total", "65536")
-            f.add("used_memory_vm_total_human", "64.00K")
-            f.add("used_memory_functions", "0"); f.add("used_memory_scripts", "0"); f.add("used_memory_scripts_human", "0B")
-            f.add("maxmemory", String(maxmem)); f.add("maxmemory_human", human(maxmem))
-            f.add("maxmemory_policy", e.config.string("maxmemory-policy"))
-            for k in ["allocator_frag", "allocator_rss", "rss_overhead", "mem_fragmentation"] {
-                f.add(k + "_ratio", "1.00")
-                f.add(k + "_bytes", "0")
-            }
-            for k in ["mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-                      "mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer"] { f.add(k, "0") }
-            f.add("mem_allocator", "libc")
-            for k in ["active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"] { f.add(k, "0") }
-            return f
-        }
-
         static func persistence(_ e: Engine) -> InfoFields {
             var f = InfoFields()
             for k in ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] { f.add(k, "0") }
@@ -215,7 +180,10 @@ extension ServerCommands {
             f.add("expired_time_cap_reached_count", String(s.expiredTimeCapReached))
             f.add("expire_cycle_cpu_milliseconds", "0")
             f.add("evicted_keys", String(s.evictedKeys))
-            for k in ["evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time"] { f.add(k, "0") }
+            f.add("evicted_clients", "0")
+            let ev = e.eviction, over = ev.exceededSince == 0 ? 0 : e.now - ev.exceededSince
+            f.add("total_eviction_exceeded_time", String(ev.totalExceededMs + over))
+            f.add("current_eviction_exceeded_time", String(over))
             f.add("keyspace_hits", String(s.keyspaceHits))
             f.add("keyspace_misses", String(s.keyspaceMisses))
             for k in ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec", "total_forks",

@@ -221,7 +221,7 @@ extension Engine {
             st.sampleIndex = (st.sampleIndex + 1) % 16
             st.lastSample = (now, stats.totalCommands, stats.netInputBytes, stats.netOutputBytes)
         }
-        st.usedMemoryPeak = max(st.usedMemoryPeak, ProcessMemory.rss())
+        evictionCron()   // also keeps the used-memory peak
         if let p = st.pause, p.deadline <= now { st.pause = nil }
     }
 

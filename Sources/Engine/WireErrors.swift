@@ -59,6 +59,8 @@ public enum WireError {
     public static let numkeysNotPositive = "ERR numkeys should be greater than 0"
     /// LMPOP/BLMPOP (and ZMPOP/BZMPOP) COUNT.
     public static let countNotPositive = "ERR count should be greater than 0"
+    /// A denyoom command while used memory stays over maxmemory.
+    public static let oom = "OOM command not allowed when used memory > 'maxmemory'."
 }
 
 /// C's toupper over each byte (Unicode case mapping would change non-ASCII text).
