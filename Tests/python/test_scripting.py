@@ -138,3 +138,18 @@ def test_unkillable_then_shutdown_nosave(server_factory):
                 break
             time.sleep(0.05)
         assert not srv.alive(), which
+
+
+def test_redis_py_register_script_falls_back_to_eval(target):
+    """redis-py's Script object: EVALSHA, and on NOSCRIPT a SCRIPT LOAD and a retry."""
+    import redis as redispy
+    r = redispy.Redis(host=target.host, port=target.port)
+    r.script_flush()
+    incr = r.register_script("return redis.call('incrby', KEYS[1], ARGV[1])")
+    r.delete("rp:n")
+    assert incr(keys=["rp:n"], args=[5]) == 5
+    r.script_flush()                      # forces the NOSCRIPT path again
+    assert incr(keys=["rp:n"], args=[2]) == 7
+    pipe = r.pipeline()
+    incr(keys=["rp:n"], args=[1], client=pipe)
+    assert pipe.execute() == [8]
