@@ -143,6 +143,9 @@ static inline void kw_setglobal(lua_State *L, const char *s) { lua_setfield(L, L
 static inline void kw_getregistry(lua_State *L, const char *s) { lua_getfield(L, LUA_REGISTRYINDEX, s); }
 static inline void kw_setregistry(lua_State *L, const char *s) { lua_setfield(L, LUA_REGISTRYINDEX, s); }
 static inline int kw_globalsindex(void) { return LUA_GLOBALSINDEX; }
+// Registry references: a cached script's function is found by integer, not by name.
+static inline int kw_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
+static inline void kw_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
 static inline int kw_loadbuffer(lua_State *L, const char *b, size_t n, const char *name) { return luaL_loadbuffer(L, b, n, name); }
 
 #endif

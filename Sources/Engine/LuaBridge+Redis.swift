@@ -35,25 +35,32 @@ extension LuaVM {
         kw_setglobal(L, "redis")
     }
 
-    /// Lua arguments as command arguments: numbers as %.17g (Lua's own %.14g loses
-    /// precision), strings as is; nil when one is neither. Pops them.
-    func commandArgs(_ L: OpaquePointer?) -> [[UInt8]]? {
-        let argc = lua_gettop(L)
-        var args: [[UInt8]] = []
-        args.reserveCapacity(Int(argc))
-        var ok = true
+    /// Lua arguments as command arguments, without copies: strings point into Lua's own
+    /// storage (valid while they stay on the stack, i.e. for the whole call), numbers are
+    /// formatted as %.17g (Lua's own %.14g loses precision) into the VM's scratch. Nil when one
+    /// is neither.
+    func commandArgv(_ L: OpaquePointer?) -> Argv? {
+        let argc = Int(lua_gettop(L))
+        scratch.reserve(args: argc)
+        var numbers = 0
         for i in 1...argc {
-            if lua_type(L, i) == LUA_TNUMBER {
-                args.append(Array(cFormat("%.17g", lua_tonumber(L, i)).utf8))
-            } else if let b = bytes(at: i) {
-                args.append(b)
+            let t = lua_type(L, Int32(i))
+            if t == LUA_TNUMBER {
+                let slot = scratch.number(numbers)
+                numbers += 1
+                let n = withVaList([lua_tonumber(L, Int32(i))]) {
+                    vsnprintf(UnsafeMutableRawPointer(slot).assumingMemoryBound(to: CChar.self), 32, "%.17g", $0)
+                }
+                scratch.args[i - 1] = UnsafeRawBufferPointer(start: slot, count: Int(min(n, 31)))
+            } else if t == LUA_TSTRING {
+                var len = 0
+                let p = lua_tolstring(L, Int32(i), &len)
+                scratch.args[i - 1] = UnsafeRawBufferPointer(start: p, count: len)
             } else {
-                ok = false
-                break
+                return nil
             }
         }
-        kw_pop(L, argc)
-        return ok ? args : nil
+        return Argv(scratch.args, count: argc)
     }
 
     func redisCall(_ L: OpaquePointer?, raise: Bool) -> Int32 {
@@ -65,11 +72,13 @@ extension LuaVM {
             pushError("Please specify at least one argument for this redis lib call")
             return raise ? -1 : 1
         }
-        guard let args = commandArgs(L) else {
+        guard let argv = commandArgv(L) else {
             pushError("Lua redis lib command arguments must be strings or integers")
             return raise ? -1 : 1
         }
-        switch scripting.call(args) {
+        // The arguments stay on the stack until the call returns (argv points into them);
+        // the reply is pushed above them and returned as the only result.
+        switch scripting.call(argv) {
         case .rejected(let text):
             pushError(text, ignoreStats: true)
             return raise ? -1 : 1
@@ -143,7 +152,7 @@ extension LuaVM {
     func redisAclCheck(_ L: OpaquePointer?) -> Int32 {
         guard scripting.current != nil else { pushError("redis.acl_check_cmd can only be called inside a script invocation"); return -1 }
         if lua_gettop(L) == 0 { pushError("Please specify at least one argument for this redis lib call"); return -1 }
-        guard let args = commandArgs(L) else { pushError("Lua redis lib command arguments must be strings or integers"); return -1 }
+        guard let args = commandArgv(L) else { pushError("Lua redis lib command arguments must be strings or integers"); return -1 }
         guard scripting.lookupCommand(args) != nil else { pushError("Invalid command passed to redis.acl_check_cmd()"); return -1 }
         lua_pushboolean(L, 1)
         return 1

@@ -15,6 +15,8 @@ final class LuaVM {
     let ud: UnsafeMutablePointer<kw_lua_ud>
     /// Set by the owner; the redis.* functions reach the engine through it.
     unowned(unsafe) var scripting: Scripting
+    /// redis.call's argv and formatted numbers, reused call after call.
+    let scratch = ArgScratch()
 
     static let realGlobals = "__kw_G"
     static let errHandler = "__kw_err_handler"
@@ -135,6 +137,26 @@ final class LuaVM {
         kw_pop(L, 1)
     }
 
+    /// Pushes KEYS/ARGV as a Lua table straight from the caller's arguments.
+    func pushStringArray(_ argv: Argv, _ items: ScriptArgs) {
+        switch items {
+        case .owned(let list): pushStringArray(list)
+        case .argv(let r):
+            lua_createtable(L, Int32(r.count), 0)
+            var n: Int32 = 1
+            for i in r {
+                let raw = argv[i]
+                if let p = raw.baseAddress {
+                    lua_pushlstring(L, p.assumingMemoryBound(to: CChar.self), raw.count)
+                } else {
+                    lua_pushlstring(L, "", 0)
+                }
+                lua_rawseti(L, -2, n)
+                n += 1
+            }
+        }
+    }
+
     /// Pushes an array of strings as a Lua table.
     func pushStringArray(_ items: [[UInt8]]) {
         lua_createtable(L, Int32(items.count), 0)
@@ -210,4 +232,35 @@ final class LuaVM {
         }
         return lua_gettop(L)
     }
+}
+
+/// Reusable storage for one redis.call's argument vector: pointers to the Lua strings, and
+/// 32-byte slots for numbers formatted as text. Scripts can't nest redis.call into another
+/// script, so one per interpreter suffices.
+final class ArgScratch {
+    private(set) var args: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    private var capacity = 16
+    /// One 32-byte slot per argument (every argument may be a number).
+    private var numbers: UnsafeMutablePointer<UInt8>
+
+    init() {
+        args = .allocate(capacity: capacity)
+        numbers = .allocate(capacity: capacity * 32)
+    }
+
+    deinit {
+        args.deallocate()
+        numbers.deallocate()
+    }
+
+    func reserve(args n: Int) {
+        guard n > capacity else { return }
+        args.deallocate()
+        capacity = max(n, capacity * 2)
+        args = .allocate(capacity: capacity)
+        numbers.deallocate()
+        numbers = .allocate(capacity: capacity * 32)
+    }
+
+    func number(_ i: Int) -> UnsafeMutablePointer<UInt8> { numbers + i * 32 }
 }

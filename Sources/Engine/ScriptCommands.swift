@@ -46,37 +46,33 @@ enum ScriptCommands {
         ]
     }
 
-    /// KEYS and ARGV from `numkeys key... arg...` (eval.c's evalGenericCommand checks).
-    static func keysAndArgs(_ c: Call, from: Int) -> ([[UInt8]], [[UInt8]])? {
+    /// KEYS and ARGV from `numkeys key... arg...` (eval.c's evalGenericCommand checks), as
+    /// ranges of argv (pushed into Lua without copies).
+    static func keysAndArgs(_ c: Call, from: Int) -> (ScriptArgs, ScriptArgs)? {
         guard let n = c.argv.int(from) else { c.error(WireError.notInteger); return nil }
         if n < 0 { c.error("ERR Number of keys can't be negative"); return nil }
         if n > Int64(c.argv.count - from - 1) { c.error("ERR Number of keys can't be greater than number of args"); return nil }
-        let k = Int(n)
-        var keys: [[UInt8]] = [], args: [[UInt8]] = []
-        keys.reserveCapacity(k)
-        for i in (from + 1)..<(from + 1 + k) { keys.append(Array(c.argv[i])) }
-        if from + 1 + k < c.argv.count {
-            for i in (from + 1 + k)..<c.argv.count { args.append(Array(c.argv[i])) }
-        }
-        return (keys, args)
+        let k = from + 1 + Int(n)
+        return (.argv((from + 1)..<k), .argv(k..<c.argv.count))
     }
 
     static func eval(_ c: Call, sha: Bool, readOnly: Bool) {
         guard let (keys, args) = keysAndArgs(c, from: 2) else { return }
         let s = c.engine.scripting
-        let id: String
+        let script: CachedScript
         if sha {
-            id = lowercased(c.argv[1])
-            guard id.utf8.count == 40, s.scripts[id] != nil else { c.error("NOSCRIPT No matching script. Please use EVAL."); return }
+            guard let id = ScriptID(c.argv[1]), let found = s.scripts[id] else {
+                c.error("NOSCRIPT No matching script. Please use EVAL."); return
+            }
+            script = found
         } else {
             switch s.load(Array(c.argv[1])) {
             case .failure(let e): c.error(e.text); return
-            case .success(let h): id = h
+            case .success(let h): script = s.scripts[ScriptID(h)!]!
             }
         }
-        let flags = s.scripts[id]!.flags
-        s.run(c, registryName: "f_" + id, name: id, keys: keys, args: args,
-              readOnly: readOnly || flags.contains(.noWrites), isEval: true)
+        s.run(c, ref: script.ref, name: script.sha, keys: keys, args: args,
+              readOnly: readOnly || script.flags.contains(.noWrites), isEval: true)
     }
 
     static func scriptLoad(_ c: Call) {
@@ -89,7 +85,7 @@ enum ScriptCommands {
     static func scriptExists(_ c: Call) {
         let s = c.engine.scripting
         c.array(c.argv.count - 2)
-        for i in 2..<c.argv.count { c.int(s.scripts[lowercased(c.argv[i])] != nil ? 1 : 0) }
+        for i in 2..<c.argv.count { c.int(ScriptID(c.argv[i]).flatMap { s.scripts[$0] } != nil ? 1 : 0) }
     }
 
     static func scriptFlush(_ c: Call) {

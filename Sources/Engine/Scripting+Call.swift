@@ -12,14 +12,14 @@ extension Scripting {
     }
 
     /// The command (or subcommand) `args` names, as Redis's lookupCommand resolves it.
-    func lookupCommand(_ args: [[UInt8]]) -> CommandSpec? {
+    func lookupCommand(_ args: Argv) -> CommandSpec? {
         let table = engine.table
-        guard let cmd = args[0].withUnsafeBytes({ table.lookup($0) }) else { return nil }
+        guard let cmd = table.lookup(args[0]) else { return nil }
         if cmd.subcommands.isEmpty || args.count < 2 { return cmd }
-        return args[1].withUnsafeBytes { table.lookupSubcommand(cmd, $0) }
+        return table.lookupSubcommand(cmd, args[1])
     }
 
-    func call(_ args: [[UInt8]]) -> CallResult {
+    func call(_ args: Argv) -> CallResult {
         let run = current!
         guard let cmd = lookupCommand(args) else {
             return reject("Unknown Redis command called from script", nil)
@@ -34,8 +34,7 @@ extension Scripting {
         if writes { run.wrote = true }
         let lua = luaClient
         lua.out.clear()
-        Argv.with(args) { engine.execute(lua, $0) }
-        if writes, let w = onScriptWrite { w(run, args) }
+        engine.execute(lua, args)
         guard lua.out.readableCount > 0, let (v, _) = try? parseRESPValue(lua.out.readable) else {
             return .reply(.null)
         }

@@ -57,16 +57,14 @@ public final class Scripting {
     /// The client scripts' commands run on (Redis's script client): no socket, never blocks.
     public let luaClient: ClientState
     public internal(set) var current: ScriptRun? = nil
-    /// Script bodies by lowercase sha1 (SCRIPT EXISTS/EVALSHA), with their shebang flags.
-    var scripts: [String: (body: [UInt8], flags: ScriptFlags)] = [:]
+    /// Cached scripts by sha1 (SCRIPT EXISTS/EVALSHA): body, shebang flags and the registry
+    /// reference of the compiled function (EVALSHA finds it without building strings).
+    var scripts: [ScriptID: CachedScript] = [:]
     var scriptsMemory = 0
     /// busy-reply-threshold in ms (0 = never busy).
     var busyThresholdMs: Int64 = 5000
     /// redis.log lines (level 0...3, text); set by the server.
     public var log: ((Int, String) -> Void)? = nil
-    /// Every write command a script runs, in order: the one place where effects replication
-    /// (MULTI ... EXEC wrapping, AOF) will collect them. Unused until propagation exists.
-    public var onScriptWrite: ((ScriptRun, [[UInt8]]) -> Void)? = nil
 
     // Functions (Functions.swift): their own interpreter, libraries by name in load order.
     var _functionVM: LuaVM? = nil
@@ -123,7 +121,8 @@ public final class Scripting {
     /// Compiles and caches `body` (no-op when cached); returns its sha.
     func load(_ body: [UInt8]) -> Result<String, ScriptError> {
         let sha = SHA1.hex(body)
-        if scripts[sha] != nil { return .success(sha) }
+        let id = ScriptID(sha)!
+        if scripts[id] != nil { return .success(sha) }
         let flags: ScriptFlags, skip: Int
         switch Scripting.shebang(body) {
         case .failure(let e): return .failure(e)
@@ -136,8 +135,7 @@ public final class Scripting {
             kw_pop(L, 1)
             return .failure(ScriptError("ERR Error compiling script (new function): \(msg)"))
         }
-        kw_setregistry(L, "f_" + sha)
-        scripts[sha] = (body, flags)
+        scripts[id] = CachedScript(sha: sha, body: body, flags: flags, ref: kw_ref(L))
         scriptsMemory += body.count + 40
         return .success(sha)
     }
@@ -155,13 +153,14 @@ public final class Scripting {
     // MARK: running
 
     /// Runs the cached function registered as `registryName`, replying to `c`.
-    func run(_ c: Call, vm: LuaVM? = nil, registryName: String, name: String, keys: [[UInt8]], args: [[UInt8]], readOnly: Bool, isEval: Bool) {
+    func run(_ c: Call, vm: LuaVM? = nil, registryName: String = "", ref: Int32 = LUA_NOREF, name: String,
+             keys: ScriptArgs, args: ScriptArgs, readOnly: Bool, isEval: Bool) {
         // Scripts replicate by their effects: the commands they run queue themselves.
         c.preventPropagation()
         let vm = vm ?? self.vm
         let L = vm.L
         kw_getregistry(L, LuaVM.errHandler)
-        kw_getregistry(L, registryName)
+        if ref != LUA_NOREF { kw_getref(L, ref) } else { kw_getregistry(L, registryName) }
         luaClient.db = c.client.db
         luaClient.proto = .v2
         luaClient.user = c.client.user
@@ -175,12 +174,12 @@ public final class Scripting {
         }
         let nargs: Int32
         if isEval {
-            vm.setRealGlobal("KEYS") { vm.pushStringArray(keys) }
-            vm.setRealGlobal("ARGV") { vm.pushStringArray(args) }
+            vm.setRealGlobal("KEYS") { vm.pushStringArray(c.argv, keys) }
+            vm.setRealGlobal("ARGV") { vm.pushStringArray(c.argv, args) }
             nargs = 0
         } else {
-            vm.pushStringArray(keys)
-            vm.pushStringArray(args)
+            vm.pushStringArray(c.argv, keys)
+            vm.pushStringArray(c.argv, args)
             nargs = 2
         }
         let err = lua_pcall(L, nargs, 1, -(nargs + 2))
@@ -281,4 +280,45 @@ public final class Scripting {
 public struct ScriptError: Error {
     public let text: String
     init(_ t: String) { text = t }
+}
+
+/// A script's sha1 as 40 lowercase hex digits packed in 5 words: EVALSHA looks scripts up
+/// without building a String (the lookup was 5% of an EVALSHA in a profile).
+struct ScriptID: Hashable {
+    var w: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+
+    init?(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count == 40 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0, 0]
+        for i in 0..<40 {
+            var b = raw[i]
+            if b >= 65 && b <= 90 { b |= 0x20 }   // as Redis lowercases the sha before the lookup
+            words[i >> 3] |= UInt64(b) << (UInt64(i & 7) * 8)
+        }
+        w = (words[0], words[1], words[2], words[3], words[4])
+    }
+
+    init?(_ s: String) {
+        var s = s
+        guard let id = s.withUTF8({ ScriptID(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = id
+    }
+
+    static func == (a: ScriptID, b: ScriptID) -> Bool { a.w == b.w }
+    func hash(into h: inout Hasher) {
+        h.combine(w.0); h.combine(w.1); h.combine(w.2); h.combine(w.3); h.combine(w.4)
+    }
+}
+
+struct CachedScript {
+    let sha: String
+    let body: [UInt8]
+    let flags: ScriptFlags
+    let ref: Int32
+}
+
+/// KEYS or ARGV: a range of the caller's argv (EVAL/FCALL) or owned strings.
+enum ScriptArgs {
+    case argv(Range<Int>)
+    case owned([[UInt8]])
 }

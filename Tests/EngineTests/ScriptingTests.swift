@@ -14,6 +14,22 @@ final class ScriptingTests: XCTestCase {
         XCTAssertEqual(SHA1.hex("return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
     }
 
+    /// redis.call's argument vector is reused between calls: long vectors of numbers and
+    /// strings must grow it, and EVALSHA must find scripts however the sha is cased.
+    func testLongArgumentVectorsAndShaCase() {
+        let h = EngineHarness()
+        let nums = (1...40).map(String.init).joined(separator: ",")
+        XCTAssertEqual(h.raw(["EVAL", "return redis.call('rpush', KEYS[1], \(nums))", "1", "l"]), ":40\r\n")
+        XCTAssertEqual(h.raw(["EVAL", "return redis.call('rpush', KEYS[1], 1.5, 'x', 0.1)", "1", "l"]), ":43\r\n")
+        XCTAssertEqual(h.run("LRANGE", "l", "38", "-1"),
+                       .array(["39", "40", "1.5", "x", "0.10000000000000001"].map { .bulk(Array($0.utf8)) }))
+        let sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
+        XCTAssertEqual(h.raw(["SCRIPT", "LOAD", "return 1"]), "$40\r\n\(sha)\r\n")
+        XCTAssertEqual(h.raw(["EVALSHA", sha.uppercased(), "0"]), ":1\r\n")
+        XCTAssertEqual(h.raw(["SCRIPT", "EXISTS", sha.uppercased(), "x", String(sha.dropLast()) + "0"]), "*3\r\n:1\r\n:0\r\n:0\r\n")
+        XCTAssertEqual(h.raw(["EVALSHA", "x", "0"]), "-NOSCRIPT No matching script. Please use EVAL.\r\n")
+    }
+
     func testLuaToReplyConversions() {
         let h = EngineHarness()
         XCTAssertEqual(h.raw(["EVAL", "return 1", "0"]), ":1\r\n")
