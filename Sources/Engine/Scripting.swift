@@ -289,13 +289,12 @@ struct ScriptID: Hashable {
 
     init?(_ raw: UnsafeRawBufferPointer) {
         guard raw.count == 40 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0, 0]
-        for i in 0..<40 {
-            var b = raw[i]
-            if b >= 65 && b <= 90 { b |= 0x20 }   // as Redis lowercases the sha before the lookup
-            words[i >> 3] |= UInt64(b) << (UInt64(i & 7) * 8)
+        withUnsafeMutableBytes(of: &w) { out in
+            for i in 0..<40 {
+                let b = raw[i]
+                out[i] = b >= 65 && b <= 90 ? b | 0x20 : b   // Redis lowercases the sha first
+            }
         }
-        w = (words[0], words[1], words[2], words[3], words[4])
     }
 
     init?(_ s: String) {
@@ -310,11 +309,14 @@ struct ScriptID: Hashable {
     }
 }
 
-struct CachedScript {
+final class CachedScript {
     let sha: String
     let body: [UInt8]
     let flags: ScriptFlags
     let ref: Int32
+    init(sha: String, body: [UInt8], flags: ScriptFlags, ref: Int32) {
+        self.sha = sha; self.body = body; self.flags = flags; self.ref = ref
+    }
 }
 
 /// KEYS or ARGV: a range of the caller's argv (EVAL/FCALL) or owned strings.
