@@ -74,12 +74,21 @@ extension ServerCommands.Info {
         f.add("allocator_allocated", String(m.allocator)); f.add("allocator_active", String(m.allocator))
         f.add("allocator_resident", String(m.rss))
         f.add("total_system_memory", String(total)); f.add("total_system_memory_human", human(total))
-        for k in ["used_memory_lua", "used_memory_vm_eval"] { f.add(k, "32768") }
-        f.add("used_memory_lua_human", "32.00K")
-        for k in ["used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions", "number_of_libraries"] { f.add(k, "0") }
-        f.add("used_memory_vm_functions", "32768"); f.add("used_memory_vm_total", "65536")
-        f.add("used_memory_vm_total_human", "64.00K")
-        f.add("used_memory_functions", "0"); f.add("used_memory_scripts", "0"); f.add("used_memory_scripts_human", "0B")
+        // The Lua interpreters are created on first use, so both read 0 until then.
+        let sc = e.scripting
+        let vmEval = sc.memoryUsed, vmFunctions = sc.functionsMemoryUsed
+        let functionsBytes = sc.libraryCodes.reduce(0) { $0 + $1.count }
+        f.add("used_memory_lua", String(vmEval)); f.add("used_memory_vm_eval", String(vmEval))
+        f.add("used_memory_lua_human", human(Int64(vmEval)))
+        f.add("used_memory_scripts_eval", String(sc.scriptsMemory))
+        f.add("number_of_cached_scripts", String(sc.scripts.count))
+        f.add("number_of_functions", String(sc.functionIndex.count))
+        f.add("number_of_libraries", String(sc.libraries.count))
+        f.add("used_memory_vm_functions", String(vmFunctions)); f.add("used_memory_vm_total", String(vmEval + vmFunctions))
+        f.add("used_memory_vm_total_human", human(Int64(vmEval + vmFunctions)))
+        f.add("used_memory_functions", String(functionsBytes))
+        f.add("used_memory_scripts", String(sc.scriptsMemory + functionsBytes))
+        f.add("used_memory_scripts_human", human(Int64(sc.scriptsMemory + functionsBytes)))
         f.add("maxmemory", String(maxmem)); f.add("maxmemory_human", human(maxmem))
         f.add("maxmemory_policy", e.config.string("maxmemory-policy"))
         f.add("allocator_frag_ratio", "1.00"); f.add("allocator_frag_bytes", "0")

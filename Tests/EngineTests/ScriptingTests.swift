@@ -30,6 +30,25 @@ final class ScriptingTests: XCTestCase {
         XCTAssertEqual(h.raw(["EVALSHA", "x", "0"]), "-NOSCRIPT No matching script. Please use EVAL.\r\n")
     }
 
+    func testInfoCountsScriptsAndFunctions() {
+        let h = EngineHarness()
+        func field(_ name: String) -> String? {
+            guard case .bulk(let b) = h.run("INFO", "memory") else { return nil }
+            let line = String(decoding: b, as: UTF8.self).split(separator: "\r\n").first { $0.hasPrefix(name + ":") }
+            return line.map { String($0.dropFirst(name.count + 1)) }
+        }
+        XCTAssertEqual(field("number_of_cached_scripts"), "0")
+        h.run("SCRIPT", "LOAD", "return 1")
+        h.run("SCRIPT", "LOAD", "return 2")
+        h.run("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
+        XCTAssertEqual(field("number_of_cached_scripts"), "2")
+        XCTAssertEqual(field("number_of_functions"), "1")
+        XCTAssertEqual(field("number_of_libraries"), "1")
+        XCTAssertGreaterThan(Int(field("used_memory_lua") ?? "0") ?? 0, 0)
+        h.run("SCRIPT", "FLUSH")
+        XCTAssertEqual(field("number_of_cached_scripts"), "0")
+    }
+
     func testLuaToReplyConversions() {
         let h = EngineHarness()
         XCTAssertEqual(h.raw(["EVAL", "return 1", "0"]), ":1\r\n")
