@@ -83,6 +83,8 @@ public final class Server {
         try setupSignals()
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
         loop.wakeupHint = { [unowned self] in
+            // A BGSAVE walk in progress: keep stepping it instead of sleeping.
+            if self.engine.backgroundSaveWantsCPU { return 0 }
             guard let d = self.engine.nextBlockingDeadline else { return nil }
             return Int(d - unixMillis()) + 1
         }
@@ -184,6 +186,8 @@ public final class Server {
         for s in engine.pubsub.takeWritten() {
             if let c = connections[s.fd] { markPending(c) }
         }
+        // About 1 ms of the BGSAVE walk per loop iteration (Snapshot.swift).
+        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 1000) }
         // Commands reach the AOF before their replies reach clients.
         aof.flush()
         var i = 0
@@ -236,6 +240,7 @@ public final class Server {
         rehashIdleDatabases()
         resumePausedClients()
         aof.cron()
+        engine.backgroundSaveCron()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
             // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
@@ -306,6 +311,9 @@ public final class Server {
             log(.notice, "Calling fsync() on the AOF file.")
             aof.stop()
         }
+        // A BGSAVE in progress is abandoned, as Redis kills its child; the final save below is
+        // synchronous.
+        engine.cancelBackgroundSave()
         // SIGTERM/SIGINT: save when save points are configured (SHUTDOWN saved already).
         if req.save ?? !engine.config.saveParams.isEmpty {
             log(.notice, "Saving the final RDB snapshot before exiting.")
