@@ -146,12 +146,13 @@ public final class Snapshot {
 
     /// Walks for about `micros` µs (at least a few entries). Returns true once every byte has
     /// been handed to the sink (then `finished` is set and the sink is closed).
+    /// `maxWork` bounds the step in slots (a serialized entry counts 8) for tests.
     @discardableResult
-    public func step(micros: Int64 = 1000) -> Bool {
+    public func step(micros: Int64 = 1000, maxWork: Int = Int.max) -> Bool {
         if finished { return true }
         if sink.pendingBytes > maxPending { return false }
         let deadline = monotonicMicros() + micros
-        var work = 0
+        var work = 0, sinceCheck = 0
         while current < tables.count {
             let t = tables[current]
             if !currentStarted {
@@ -168,9 +169,13 @@ public final class Snapshot {
                 let i = t.cursor
                 t.cursor += 1
                 if Int(i) & KeyTable.chunkMask < KeyTable.reservedSlots { continue }
-                if !t.isDone(i) && table.nextField(i).pointee >= 0 { t.save(i); work += 8 } else { work += 1 }
-                if work >= 256 {
-                    work = 0
+                var cost = 1
+                if !t.isDone(i) && table.nextField(i).pointee >= 0 { t.save(i); cost = 8 }
+                work += cost
+                sinceCheck += cost
+                if work >= maxWork { return false }
+                if sinceCheck >= 256 {
+                    sinceCheck = 0
                     if monotonicMicros() >= deadline { return false }
                 }
             }
