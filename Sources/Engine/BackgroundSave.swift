@@ -15,7 +15,11 @@ public final class MemorySnapshotSink: SnapshotSink {
     public private(set) var cancelled = false
     public init() {}
     public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
-    public func close() { closed = true }
+    public func close(checksum: Bool) {
+        let sum = checksum ? bytes.withUnsafeBytes { crc64(0, $0) } : 0
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) }
+        closed = true
+    }
     public func cancel() { cancelled = true }
     public var pendingBytes: Int { 0 }
     public func poll() -> SnapshotOutcome? { cancelled ? .failed("cancelled") : closed ? .ok : nil }

@@ -22,8 +22,9 @@
 public protocol SnapshotSink: AnyObject {
     /// A block of the file, in order.
     func write(_ bytes: UnsafeRawBufferPointer)
-    /// Every byte has been written: finish the file (fsync, rename...).
-    func close()
+    /// Every byte has been written: append the CRC64 of all of them (8 zero bytes when
+    /// `checksum` is off), then finish the file (fsync, rename...).
+    func close(checksum: Bool)
     /// Abandon the file.
     func cancel()
     /// Bytes handed over but not yet written out (backpressure for the walker).
@@ -111,6 +112,7 @@ public final class Snapshot {
         checksum = e.config.bool("rdbchecksum")
         compression = e.config.bool("rdbcompression")
         main = RdbWriter(compression: compression, sink: { [sink] in sink.write($0) })
+        main.sinkChecksums = true   // the writer thread checksums, not the engine thread
         dirtyAtStart = e.dirty
         lazyFree = e.lazyFree
         startedAt = e.now
@@ -186,7 +188,7 @@ public final class Snapshot {
         try? main.finish(checksum: checksum)
         finished = true
         release()
-        sink.close()
+        sink.close(checksum: checksum)
         return true
     }
 

@@ -14,6 +14,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var queue: [[UInt8]] = []
     private var queued = 0
     private var closed = false
+    private var checksum = false
     private var cancelled = false
     private var outcome: SnapshotOutcome? = nil
     let temp: String
@@ -64,8 +65,9 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    public func close() {
+    public func close(checksum: Bool) {
         pthread_mutex_lock(&mutex)
+        self.checksum = checksum
         closed = true
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
@@ -109,6 +111,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
 
     private func run(_ fd: Int32) {
         var failure: String? = nil
+        var crc: UInt64 = 0
         while true {
             pthread_mutex_lock(&mutex)
             while queue.isEmpty && !closed { pthread_cond_wait(&cond, &mutex) }
@@ -124,6 +127,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
             if failure == nil {
                 for b in blocks {
+                    crc = b.withUnsafeBytes { crc64(crc, $0) }
                     do { try b.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)"; break }
                 }
             }
@@ -134,6 +138,14 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             let done = closed && queue.isEmpty && !cancelled
             pthread_mutex_unlock(&mutex)
             if done { break }
+        }
+        if failure == nil {
+            pthread_mutex_lock(&mutex)
+            let sum = checksum ? crc : 0
+            pthread_mutex_unlock(&mutex)
+            var tail = [UInt8](repeating: 0, count: 8)
+            for i in 0..<8 { tail[i] = UInt8(truncatingIfNeeded: sum >> UInt64(8 * i)) }
+            do { try tail.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)" }
         }
         if failure == nil && fsync(fd) != 0 { failure = "Write error saving DB on disk: \(errnoText())" }
         if Glibc.close(fd) != 0 && failure == nil { failure = "Write error saving DB on disk: \(errnoText())" }

@@ -186,8 +186,6 @@ public final class Server {
         for s in engine.pubsub.takeWritten() {
             if let c = connections[s.fd] { markPending(c) }
         }
-        // About 1 ms of the BGSAVE walk per loop iteration (Snapshot.swift).
-        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 1000) }
         // Commands reach the AOF before their replies reach clients.
         aof.flush()
         var i = 0
@@ -198,6 +196,9 @@ public final class Server {
             i += 1
         }
         pending.removeAll(keepingCapacity: true)
+        // About 1 ms of the BGSAVE walk per loop iteration (Snapshot.swift), after the replies
+        // went out so they don't wait for it.
+        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 1000) }
         aof.updateStatus()
         if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.

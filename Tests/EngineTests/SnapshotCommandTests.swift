@@ -113,7 +113,7 @@ final class SnapshotCommandTests: XCTestCase {
         final class Failing: SnapshotSink {
             var closed = false
             func write(_ bytes: UnsafeRawBufferPointer) {}
-            func close() { closed = true }
+            func close(checksum: Bool) { closed = true }
             func cancel() {}
             var pendingBytes: Int { 0 }
             func poll() -> SnapshotOutcome? { closed ? .failed("disk full") : nil }
