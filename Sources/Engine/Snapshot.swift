@@ -125,7 +125,9 @@ public final class Snapshot {
             precondition(d.table.snapshot == nil, "two snapshots on one table")
             let t = SnapshotTable(owner: self, table: d.table, db: d.index)
             tables.append(t)
-            if t.count > 0 { d.table.snapshot = t }
+            // An empty table has nothing to save: no hook, and no walk (its free slots may be
+            // filled later by keys that didn't exist at the instant).
+            if t.count > 0 { d.table.snapshot = t } else { t.cursor = t.limit }
         }
     }
 

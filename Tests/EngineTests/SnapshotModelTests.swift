@@ -80,6 +80,10 @@ final class SnapshotModelTests: XCTestCase {
                 h.raw(["SELECT", String(db)])
                 for _ in 0..<80 { op(fill: true) }
             }
+            // db 3: used slots but no keys at the instant (the walker must not pick up later inserts).
+            h.raw(["SELECT", "3"])
+            for i in 0..<20 { h.raw(["SET", "gone\(i)", "x"]) }
+            for i in 0..<20 { h.raw(["DEL", "gone\(i)"]) }
             h.raw(["SELECT", "0"])
         }
 
@@ -113,7 +117,7 @@ final class SnapshotModelTests: XCTestCase {
             case 22: h.raw(["HDEL", k, member()])
             case 23: h.raw(["LSET", k, "0", member()])
             case 24: h.raw(["LTRIM", k, "1", "-2"])
-            case 25: h.raw(["SELECT", String(r(3))])
+            case 25: h.raw(["SELECT", String(r(4))])   // db 3: empty at the instant
             case 26: if r(8) == 0 { h.raw(["FLUSHDB"]) }
             case 27: if r(4) == 0 { h.raw(["SWAPDB", String(r(3)), String(r(3))]) }
             case 28: h.raw(["GET", k])
