@@ -29,7 +29,21 @@ public final class MemorySnapshotSink: SnapshotSink {
 let bgsaveRetryDelay: Int64 = 5
 
 extension Engine {
+    /// A snapshot runs: a BGSAVE or a background AOF rewrite.
     public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
+    /// A BGSAVE (not an AOF rewrite) runs.
+    public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone == nil }
+    public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone != nil }
+
+    /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
+    /// engine thread once `sink` finished or failed. False when a snapshot runs already.
+    public func startRewriteSnapshot(sink: SnapshotSink, done: @escaping (SnapshotOutcome) -> Void) -> Bool {
+        let p = persistence
+        if p.snapshot != nil { return false }
+        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.snapshotDone = done
+        return true
+    }
     /// The walk has work it can do now (not finished, the writer not too far behind).
     public var backgroundSaveWantsCPU: Bool {
         guard let s = persistence.snapshot, !s.finished else { return false }
@@ -75,6 +89,12 @@ extension Engine {
     public func backgroundSaveCron() {
         let p = persistence
         if p.snapshot != nil { pollBackgroundSave(); return }
+        // A rewrite deferred behind a BGSAVE goes first, as in Redis's serverCron.
+        if aof.rewriteScheduled, let rewrite = aof.rewrite {
+            aof.rewriteScheduled = false
+            if let err = rewrite() { p.warn?(err) }
+            if p.snapshot != nil { return }
+        }
         let sec = now / 1000
         let mayRetry = sec - p.lastBgsaveTry > bgsaveRetryDelay || p.lastSaveOK
         if p.bgsaveScheduled && mayRetry { startBackgroundSave(); return }
@@ -90,6 +110,11 @@ extension Engine {
         let p = persistence
         guard let s = p.snapshot, s.finished, let outcome = s.sink.poll() else { return }
         p.snapshot = nil
+        if let done = p.snapshotDone {
+            p.snapshotDone = nil
+            done(outcome)
+            return
+        }
         p.lastBgsaveSeconds = (now - s.startedAt) / 1000
         switch outcome {
         case .ok:
@@ -111,7 +136,12 @@ extension Engine {
         guard let s = persistence.snapshot else { return }
         s.cancel()
         persistence.snapshot = nil
-        persistence.warn?("Background saving cancelled")
+        if let done = persistence.snapshotDone {
+            persistence.snapshotDone = nil
+            done(.failed("Background AOF rewrite cancelled"))
+        } else {
+            persistence.warn?("Background saving cancelled")
+        }
     }
 
     /// Runs a started BGSAVE to its end on this thread and waits for its file.
@@ -125,9 +155,14 @@ extension Engine {
     func backgroundSaveInfo(_ f: inout InfoFields) {
         let p = persistence
         f["rdb_last_save_time"] = String(lastSave)
-        f["rdb_bgsave_in_progress"] = p.snapshot != nil ? "1" : "0"
+        f["rdb_bgsave_in_progress"] = rdbSaveInProgress ? "1" : "0"
         f["rdb_last_bgsave_time_sec"] = String(p.lastBgsaveSeconds)
-        if let s = p.snapshot {
+        f["aof_rewrite_scheduled"] = aof.rewriteScheduled ? "1" : "0"
+        if aofRewriteInProgress, let s = p.snapshot {
+            f["aof_rewrite_in_progress"] = "1"
+            f["aof_current_rewrite_time_sec"] = String((now - s.startedAt) / 1000)
+        }
+        if let s = p.snapshot, p.snapshotDone == nil {
             f["rdb_current_bgsave_time_sec"] = String((now - s.startedAt) / 1000)
             f["current_save_keys_processed"] = String(s.keysProcessed)
             f["current_save_keys_total"] = String(s.keysTotal)
@@ -136,15 +171,17 @@ extension Engine {
 
     /// BGSAVE [SCHEDULE] (rdb.c bgsaveCommand).
     static func bgsaveCommand(_ c: Call) {
-        // SCHEDULE only matters while another child runs in Redis (an AOF rewrite); ours is
-        // synchronous, so it changes nothing here. During a BGSAVE Redis errors either way.
+        // SCHEDULE defers behind a background AOF rewrite; during a BGSAVE Redis errors either way.
         if c.argv.count > 1 {
             guard c.argv.count == 2 && c.argv.isEqual(1, "schedule") else { c.syntaxError(); return }
         }
         let e = c.engine
-        if e.persistence.snapshot != nil {
+        let schedule = c.argv.count > 1
+        if e.rdbSaveInProgress {
             c.error("ERR Background save already in progress")
-        } else if e.executionDepth > 1 {
+        } else if e.aofRewriteInProgress && !schedule {
+            c.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        } else if e.aofRewriteInProgress || e.executionDepth > 1 {
             // Inside EXEC or a script (Redis's in_exec): run it from the cron once the unit ends.
             e.persistence.bgsaveScheduled = true
             c.simple("Background saving scheduled")

@@ -19,8 +19,10 @@ public final class PersistenceState {
     public var log: ((String) -> Void)? = nil
     /// Log lines at warning level (failures).
     public var warn: ((String) -> Void)? = nil
-    /// The running BGSAVE (BackgroundSave.swift).
+    /// The running snapshot (BackgroundSave.swift): a BGSAVE, or an AOF rewrite's base when
+    /// `snapshotDone` is set (one at a time, as Redis runs one child).
     public internal(set) var snapshot: Snapshot? = nil
+    var snapshotDone: ((SnapshotOutcome) -> Void)? = nil
     var bgsaveScheduled = false
     /// Unix seconds of the last BGSAVE attempt (retry delay after a failure).
     var lastBgsaveTry: Int64 = 0

@@ -21,7 +21,7 @@ public enum PersistenceCommands {
     }
 
     static func save(_ c: Call) {
-        if c.engine.backgroundSaveInProgress { c.error("ERR Background save already in progress"); return }
+        if c.engine.rdbSaveInProgress { c.error("ERR Background save already in progress"); return }
         if c.engine.saveRdb() { c.ok() } else { c.error("ERR") }
     }
 

@@ -17,13 +17,17 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var checksum = false
     private var cancelled = false
     private var outcome: SnapshotOutcome? = nil
+    private var written: Int64 = 0
     let temp: String
     let target: String
 
     /// Starts the thread; nil (with `error` set) when the temp file can't be created.
-    public init(directory: String, file: String) {
-        let base = file.hasPrefix("/") ? "" : directory + "/"
-        temp = base + "temp-bgsave-\(getpid()).rdb"
+    /// `directory` relative to the working directory is made absolute now; `tempName` defaults
+    /// to `temp-bgsave-<pid>.rdb`.
+    public init(directory: String, file: String, tempName: String? = nil) {
+        let dir = directory.hasPrefix("/") ? directory : currentDir() + "/" + directory
+        let base = file.hasPrefix("/") ? "" : dir + "/"
+        temp = dir + "/" + (tempName ?? "temp-bgsave-\(getpid()).rdb")
         target = base + file
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&cond, nil)
@@ -89,6 +93,13 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         return queued
     }
 
+    /// Size of the finished file (valid once `poll` returned .ok).
+    public var fileSize: Int64 {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return written + 8
+    }
+
     public func poll() -> SnapshotOutcome? {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
@@ -128,6 +139,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             if failure == nil {
                 for b in blocks {
                     crc = b.withUnsafeBytes { crc64(crc, $0) }
+                    written += Int64(b.count)
                     do { try b.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)"; break }
                 }
             }
