@@ -187,3 +187,59 @@ def test_shutdown_during_bgsave_saves_everything(tmp_path, servers):
     k2 = client(kw2)
     assert k2.dbsize() == 300_001
     assert k2.get("late") == b"yes"
+
+
+def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers):
+    """BGREWRITEAOF of 200k keys while a writer INCRs and pushes: every acknowledged write is
+    in base + increments after a kill -9; the manifest is valid for redis-check-aof; BGSAVE and
+    BGREWRITEAOF defer to each other as in Redis."""
+    kw = start(keyward_binary(), "keyward", tmp_path / "kw", "--enable-debug-command", "yes",
+               "--appendonly", "yes", "--appendfsync", "always")
+    servers.append(kw)
+    k = client(kw)
+    k.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    w = Writer(kw)
+    w.start()
+    time.sleep(0.2)
+    assert k.bgrewriteaof()
+    info = persistence(k)
+    if info["aof_rewrite_in_progress"]:
+        with pytest.raises(redispy.ResponseError, match="Another child process is active"):
+            k.execute_command("BGSAVE")   # redis-py's bgsave() sends SCHEDULE
+        assert k.execute_command("BGSAVE", "SCHEDULE")   # +Background saving scheduled
+        assert persistence(k)["rdb_bgsave_in_progress"] == 0
+        with pytest.raises(redispy.ResponseError, match="rewriting already in progress"):
+            k.bgrewriteaof()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        info = persistence(k)
+        if not info["aof_rewrite_in_progress"] and info["aof_rewrites"] >= 1 and not info["rdb_bgsave_in_progress"]:
+            break
+        time.sleep(0.05)
+    assert info["aof_rewrites"] == 1 and info["aof_last_bgrewrite_status"] == "ok"
+    # The scheduled BGSAVE ran after it; a BGREWRITEAOF during a BGSAVE is scheduled in turn.
+    k.execute_command("BGSAVE")
+    assert k.execute_command("BGREWRITEAOF")   # scheduled behind the BGSAVE (or started)
+    time.sleep(0.5)
+    w.stop.set()
+    w.join()
+    last_incr = max(e[4] for e in w.log if e[2] == "incr")
+    last_push = max(e[4] for e in w.log if e[2] == "push")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        info = persistence(k)
+        if not info["aof_rewrite_in_progress"] and not info["rdb_bgsave_in_progress"] and not info["aof_rewrite_scheduled"]:
+            break
+        time.sleep(0.05)
+    kw.proc.kill()
+    kw.proc.wait(10)
+    check = subprocess.run(["redis-check-aof", str(tmp_path / "kw" / "appendonlydir" / "appendonly.aof.manifest")],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    kw.start()
+    k = client(kw)
+    assert int(k.get("counter")) == last_incr
+    assert k.llen("list") == last_push
+    assert k.dbsize() >= KEYS
+    files = sorted(p.name for p in (tmp_path / "kw" / "appendonlydir").iterdir())
+    assert not [f for f in files if f.startswith("temp-")], files
