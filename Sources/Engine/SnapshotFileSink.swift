@@ -85,6 +85,8 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         queued = 0
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
+        // Now, not when the thread gets to it: SHUTDOWN may exit first (rdbRemoveTempFile).
+        unlink(temp)
     }
 
     public var pendingBytes: Int {

@@ -187,6 +187,7 @@ def test_shutdown_during_bgsave_saves_everything(tmp_path, servers):
     k2 = client(kw2)
     assert k2.dbsize() == 300_001
     assert k2.get("late") == b"yes"
+    assert not [p.name for p in (tmp_path / "kw").iterdir() if p.name.startswith("temp-")]
 
 
 def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers):
