@@ -44,10 +44,13 @@ extension Engine {
         p.snapshotDone = done
         return true
     }
-    /// The walk has work it can do now (not finished, the writer not too far behind).
-    public var backgroundSaveWantsCPU: Bool {
-        guard let s = persistence.snapshot, !s.finished else { return false }
-        return s.sink.pendingBytes <= s.maxPending
+    /// How soon the event loop should come back for the snapshot (ms): 0 while the walk can
+    /// proceed, 1 while the writer thread catches up, 10 while the file is being finished (to
+    /// notice the end), nil when no snapshot runs.
+    public var backgroundSaveWakeup: Int? {
+        guard let s = persistence.snapshot else { return nil }
+        if s.finished { return 10 }
+        return s.sink.pendingBytes <= s.maxPending ? 0 : 1
     }
 
     /// Starts a BGSAVE now. Returns false (logged) when one runs already or the file can't be

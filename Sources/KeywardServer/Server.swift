@@ -84,9 +84,10 @@ public final class Server {
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
         loop.wakeupHint = { [unowned self] in
             // A BGSAVE walk in progress: keep stepping it instead of sleeping.
-            if self.engine.backgroundSaveWantsCPU { return 0 }
-            guard let d = self.engine.nextBlockingDeadline else { return nil }
-            return Int(d - unixMillis()) + 1
+            let snap = self.engine.backgroundSaveWakeup
+            guard let d = self.engine.nextBlockingDeadline else { return snap }
+            let blocked = Int(d - unixMillis()) + 1
+            return snap.map { min($0, blocked) } ?? blocked
         }
         engine.activeExpire.hz = options.hz
         engine.whileBusy = { [unowned self] in self.processEventsWhileBusy() }
