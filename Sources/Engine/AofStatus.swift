@@ -13,17 +13,30 @@ public final class AofStatus {
     public var bufferLength: Int64 = 0
     public var pendingFsync = false
     public var delayedFsync: Int64 = 0
-    /// Set by the server: rewrites the AOF now; returns an error text or nil.
+    /// Set by the server: starts an AOF rewrite (in the background when it can); returns an
+    /// error text or nil.
     public var rewrite: (() -> String?)? = nil
+    /// BGREWRITEAOF arrived while a BGSAVE ran (or inside EXEC): the cron starts it later.
+    public var rewriteScheduled = false
     public init() {}
 }
 
 extension Engine {
-    /// BGREWRITEAOF. The rewrite runs on the engine thread until copy-on-write snapshots land
-    /// (docs/persistence.md), so the reply comes after it finished.
+    /// BGREWRITEAOF (aof.c bgrewriteaofCommand). With an RDB preamble the base is a snapshot
+    /// walked in the background (BackgroundSave.swift); a command-form base is written at once.
     static func bgrewriteaof(_ c: Call) {
         guard let rewrite = c.engine.aof.rewrite else {
             c.error("ERR Background append only file rewriting is not available")
+            return
+        }
+        let e = c.engine
+        if e.aofRewriteInProgress {
+            c.error("ERR Background append only file rewriting already in progress")
+            return
+        }
+        if e.backgroundSaveInProgress || e.executionDepth > 1 {
+            e.aof.rewriteScheduled = true
+            c.simple("Background append only file rewriting scheduled")
             return
         }
         if let err = rewrite() { c.error(err); return }

@@ -19,6 +19,8 @@ extension Database {
 
     @inline(__always) func checked(_ s: Int32) -> UnsafeMutablePointer<KeyEntry> {
         precondition(table.isLive(s), "stale Database entry handle")
+        // Handles are how handlers read-then-change entries: a running snapshot saves it first.
+        table.preWrite(s)
         return table.entry(s)
     }
 

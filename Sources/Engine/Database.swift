@@ -136,7 +136,12 @@ public final class Database {
     public func removeAll() {
         precondition(table.pauseCount == 0, "Database.removeAll during a scan or sampling callback")
         let slots = table.slotIndexEnabled
-        table.releaseStorage()
+        if table.snapshot != nil {
+            // A running snapshot still needs the entries: it takes the storage (and frees it).
+            _ = table.detachStorage()
+        } else {
+            table.releaseStorage()
+        }
         if slots { table.enableSlotIndex() }
     }
 

@@ -119,6 +119,13 @@ extension KeyTable {
         swap(&old.highWater, &highWater); swap(&old.freeHead, &freeHead)
         swap(&old.volatileList, &volatileList)
         swap(&old.slotCounts, &slotCounts); swap(&old.slotIndex, &slotIndex)
+        // A running snapshot keeps reading the detached entries (frozen: nothing else has them);
+        // this table starts empty, so nothing in it belongs to the snapshot.
+        if let s = snapshot {
+            snapshot = nil
+            s.table = old
+            s.detached = true
+        }
         return old
     }
 

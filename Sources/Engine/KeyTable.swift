@@ -72,6 +72,10 @@ final class KeyTable {
     var volatileList = PagedInt32s()
     var rng: WyRand
 
+    /// A running snapshot of this table (Snapshot.swift): entries are serialized before their
+    /// first change. nil (one predictable branch per access) when no snapshot runs.
+    var snapshot: SnapshotTable? = nil
+
     // Cluster slots (KeyTable+Slots.swift)
     var slotCounts: UnsafeMutablePointer<Int32>? = nil
     var slotIndex: SlotLists? = nil
@@ -99,7 +103,16 @@ final class KeyTable {
     @inline(__always) func find(_ key: UnsafeRawBufferPointer) -> Int32 {
         if count == 0 { return 0 }
         if rehashIdx >= 0 { rehashStep() }
-        return lookup(key, hash(key))
+        let i = lookup(key, hash(key))
+        // Every caller may change the entry it finds (Database.update, an object mutated in
+        // place after a lookup): a running snapshot writes it out first.
+        if i != 0, let s = snapshot { s.save(i) }
+        return i
+    }
+
+    /// The snapshot hook for entry `i` about to change (or be handed out for changing).
+    @inline(__always) func preWrite(_ i: Int32) {
+        if let s = snapshot { s.save(i) }
     }
 
     @inline(__always) func lookup(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> Int32 {
@@ -147,6 +160,7 @@ final class KeyTable {
         if rehashIdx >= 0 { rehashStep() }
         let i = lookup(key, h)
         if i != 0 {
+            preWrite(i)
             let e = entry(i)
             e.pointee.value = value
             if !keepTTL && e.pointee.expireAt != 0 { e.pointee.expireAt = 0; volatileCount -= 1 }
@@ -161,7 +175,7 @@ final class KeyTable {
         let h = hash(key)
         if rehashIdx >= 0 { rehashStep() }
         let i = lookup(key, h)
-        if i != 0 { return (i, false) }
+        if i != 0 { preWrite(i); return (i, false) }
         return (insertNew(key, h, make()), true)
     }
 
@@ -169,6 +183,8 @@ final class KeyTable {
     func insertNew(_ key: UnsafeRawBufferPointer, _ h: UInt64, _ value: Value) -> Int32 {
         if rehashIdx < 0 && count >= t0.size { startResize(to: count + 1) }
         let i = allocEntry()
+        // Not in the snapshot instant: the walker must skip the reused or new slot.
+        if let s = snapshot { s.markDone(i) }
         let e = entry(i)
         if rehashIdx >= 0 {
             let b = t1.bucket(h)
@@ -231,6 +247,7 @@ final class KeyTable {
 
     /// Frees an unlinked entry: bookkeeping, then the value is moved out and returned.
     func release(_ i: Int32, slot: Int) -> Value {
+        preWrite(i)
         let e = entry(i)
         if e.pointee.expireAt != 0 { volatileCount -= 1 }
         slotRemoved(i, slot)
@@ -244,6 +261,7 @@ final class KeyTable {
     // MARK: entry fields
 
     @inline(__always) func setExpire(_ i: Int32, _ ms: Int64) {
+        preWrite(i)
         let e = entry(i)
         // 0 means "no expire" in the entry; an expire at the epoch is just as past at 1 ms.
         let at = ms == 0 ? 1 : ms
@@ -255,6 +273,7 @@ final class KeyTable {
     }
 
     @inline(__always) func persist(_ i: Int32) -> Bool {
+        preWrite(i)
         let e = entry(i)
         if e.pointee.expireAt == 0 { return false }
         e.pointee.expireAt = 0   // stays in the volatile list until sampled (lazy cleanup)

@@ -3,7 +3,7 @@
 // renames it over `dbfilename` and fsyncs the directory, so a crash leaves either the old or
 // the new file, never a torn one. Loading builds fresh databases and swaps them in only once
 // the whole file has been read and checked: a corrupt file never leaves a partial keyspace.
-// BGSAVE (a fork-less copy-on-write snapshot) is a later step and is not here.
+// BGSAVE (a fork-less point-in-time snapshot) is in Snapshot.swift and BackgroundSave.swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +19,17 @@ public final class PersistenceState {
     public var log: ((String) -> Void)? = nil
     /// Log lines at warning level (failures).
     public var warn: ((String) -> Void)? = nil
+    /// The running snapshot (BackgroundSave.swift): a BGSAVE, or an AOF rewrite's base when
+    /// `snapshotDone` is set (one at a time, as Redis runs one child).
+    public internal(set) var snapshot: Snapshot? = nil
+    var snapshotDone: ((SnapshotOutcome) -> Void)? = nil
+    var bgsaveScheduled = false
+    /// Unix seconds of the last BGSAVE attempt (retry delay after a failure).
+    var lastBgsaveTry: Int64 = 0
+    /// Duration of the last BGSAVE in seconds (-1 before the first).
+    var lastBgsaveSeconds: Int64 = -1
+    /// Builds the sink for a BGSAVE; the default writes `dbfilename` in the working directory.
+    public var makeSink: ((Engine) -> SnapshotSink?)? = nil
     init() {}
 }
 
@@ -27,6 +38,7 @@ extension Engine {
         serverState.infoHooks["persistence", default: []].append { e, f in
             let p = e.persistence
             f["rdb_last_bgsave_status"] = p.lastSaveOK ? "ok" : "err"
+            e.backgroundSaveInfo(&f)
             f["rdb_saves"] = String(p.saves)
             f["rdb_last_load_keys_expired"] = String(p.lastLoadExpired)
             f["rdb_last_load_keys_loaded"] = String(p.lastLoadKeys)

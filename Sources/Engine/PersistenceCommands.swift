@@ -9,6 +9,8 @@ public enum PersistenceCommands {
         [
             CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noAsyncLoading, .noMulti], categories: ["dangerous"], group: "server",
                         summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", since: "1.0.0", handler: save),
+            CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript, .noAsyncLoading], categories: ["dangerous"], group: "server",
+                        summary: "Asynchronously save the dataset to disk", complexity: "O(1)", since: "1.0.0", handler: Engine.bgsaveCommand),
             CommandSpec("dump", arity: 2, flags: [.readonly], keys: (1, 1, 1), categories: ["keyspace"], group: "generic",
                         summary: "Return a serialized version of the value stored at the specified key.", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", since: "2.6.0", handler: dump),
             CommandSpec("restore", arity: -4, flags: [.write, .denyOOM], keys: (1, 1, 1), categories: ["keyspace", "dangerous"], group: "generic",
@@ -19,6 +21,7 @@ public enum PersistenceCommands {
     }
 
     static func save(_ c: Call) {
+        if c.engine.rdbSaveInProgress { c.error("ERR Background save already in progress"); return }
         if c.engine.saveRdb() { c.ok() } else { c.error("ERR") }
     }
 

@@ -15,6 +15,9 @@ public final class RdbWriter {
     /// Bytes already handed to the sink.
     public private(set) var flushed = 0
     let compression: Bool
+    /// The sink computes the CRC64 itself (a BGSAVE's writer thread): `flush` skips it and
+    /// `finish` writes EOF without the 8 checksum bytes.
+    var sinkChecksums = false
     private let sink: ((UnsafeRawBufferPointer) throws -> Void)?
     private static let blockSize = 1 << 16
 
@@ -35,7 +38,7 @@ public final class RdbWriter {
 
     func flush() throws {
         guard let s = sink, !buf.isEmpty else { return }
-        crc = crc64(crc, buf)
+        if !sinkChecksums { crc = crc64(crc, buf) }
         try buf.withUnsafeBytes { try s($0) }
         flushed += buf.count
         buf.removeAll(keepingCapacity: true)
@@ -156,6 +159,10 @@ public final class RdbWriter {
     /// EOF and the checksum (8 zero bytes when `checksum` is off); flushes to the sink.
     public func finish(checksum: Bool) throws {
         put(Rdb.opEOF)
+        if sinkChecksums {
+            try flush()
+            return
+        }
         let sum: UInt64
         if checksum {
             crc = crc64(crc, buf)

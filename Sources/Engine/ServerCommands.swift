@@ -90,6 +90,8 @@ enum ServerCommands {
         // Save here rather than in the server so a failure can be answered (Redis's
         // prepareForShutdown): SAVE, or save points configured and no NOSAVE.
         let e = c.engine
+        // Redis kills a BGSAVE child here and saves synchronously.
+        e.cancelBackgroundSave()
         if save ?? !e.config.saveParams.isEmpty {
             e.persistence.log?("Saving the final RDB snapshot before exiting.")
             if !e.saveRdb() && !force {

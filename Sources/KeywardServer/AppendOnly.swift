@@ -70,6 +70,9 @@ final class AppendOnly {
     /// CONFIG SET appendonly no / shutdown: flush, fsync, close.
     func stop() {
         guard isOn else { return }
+        // A background rewrite is abandoned (Redis kills its child); the manifest still names
+        // the old base and every increment.
+        if engine.aofRewriteInProgress { engine.cancelBackgroundSave() }
         flush(force: true)
         fsyncer.drain()
         _ = fdatasync(fd)
@@ -183,11 +186,11 @@ final class AppendOnly {
         let pct = engine.config.int("auto-aof-rewrite-percentage")
         let minSize = engine.config.int("auto-aof-rewrite-min-size")
         let size = baseSize + incrSize
-        if pct > 0 && size > minSize {
+        if pct > 0 && size > minSize && !engine.backgroundSaveInProgress {
             let base = max(baseSize, 1)
             if (size - base) * 100 / base >= pct {
                 server.log(.notice, "Starting automatic rewriting of AOF on \((size - base) * 100 / base)% growth")
-                _ = rewriteNow()
+                _ = startRewrite()
             }
         }
     }

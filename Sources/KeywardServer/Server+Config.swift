@@ -16,7 +16,7 @@ extension Server {
             if !v.boolValue { self.aof.stop(); return nil }
             return self.aof.start()
         }
-        engine.aof.rewrite = { [unowned self] in self.aof.rewriteNow() }
+        engine.aof.rewrite = { [unowned self] in self.aof.startRewrite() }
         cfg.onApply("port") { [unowned self] v in
             self.rebind(port: Int(v.numberValue), bind: self.options.bind)
         }

@@ -83,8 +83,11 @@ public final class Server {
         try setupSignals()
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
         loop.wakeupHint = { [unowned self] in
-            guard let d = self.engine.nextBlockingDeadline else { return nil }
-            return Int(d - unixMillis()) + 1
+            // A BGSAVE walk in progress: keep stepping it instead of sleeping.
+            let snap = self.engine.backgroundSaveWakeup
+            guard let d = self.engine.nextBlockingDeadline else { return snap }
+            let blocked = Int(d - unixMillis()) + 1
+            return snap.map { min($0, blocked) } ?? blocked
         }
         engine.activeExpire.hz = options.hz
         engine.whileBusy = { [unowned self] in self.processEventsWhileBusy() }
@@ -194,6 +197,9 @@ public final class Server {
             i += 1
         }
         pending.removeAll(keepingCapacity: true)
+        // About 1 ms of the BGSAVE walk per loop iteration (Snapshot.swift), after the replies
+        // went out so they don't wait for it.
+        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 1000) }
         aof.updateStatus()
         if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
@@ -236,6 +242,7 @@ public final class Server {
         rehashIdleDatabases()
         resumePausedClients()
         aof.cron()
+        engine.backgroundSaveCron()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
             // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
@@ -306,6 +313,9 @@ public final class Server {
             log(.notice, "Calling fsync() on the AOF file.")
             aof.stop()
         }
+        // A BGSAVE in progress is abandoned, as Redis kills its child; the final save below is
+        // synchronous.
+        engine.cancelBackgroundSave()
         // SIGTERM/SIGINT: save when save points are configured (SHUTDOWN saved already).
         if req.save ?? !engine.config.saveParams.isEmpty {
             log(.notice, "Saving the final RDB snapshot before exiting.")

@@ -92,6 +92,10 @@ def test_rewrite_compacts_and_keeps_data(tmp_path):
         fill_every_type(r)
         size_before = int(r.info("persistence")["aof_current_size"])
         assert r.bgrewriteaof()
+        # The rewrite runs in the background (a snapshot walked between commands), as in Redis.
+        deadline = time.monotonic() + 30
+        while r.info("persistence")["aof_rewrite_in_progress"] and time.monotonic() < deadline:
+            time.sleep(0.02)
         info = r.info("persistence")
         assert info["aof_rewrites"] == 1
         assert info["aof_current_size"] < size_before

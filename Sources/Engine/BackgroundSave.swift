@@ -1,0 +1,197 @@
+// BGSAVE without fork (Redis's rdbSaveBackground / backgroundSaveDoneHandler and the save-point
+// checks of serverCron): a `Snapshot` taken at the command's instant is walked a bounded step
+// per event-loop iteration (`backgroundSaveStep`, from the server's beforeSleep) while its bytes
+// go to a writer thread; the cron notices the end and does Redis's bookkeeping (dirty at the
+// instant subtracted, LASTSAVE, INFO, log lines).
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sink that keeps the file in memory (tests, DEBUG). Finished as soon as it is closed.
+public final class MemorySnapshotSink: SnapshotSink {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var closed = false
+    public private(set) var cancelled = false
+    public init() {}
+    public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+    public func close(checksum: Bool) {
+        let sum = checksum ? bytes.withUnsafeBytes { crc64(0, $0) } : 0
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) }
+        closed = true
+    }
+    public func cancel() { cancelled = true }
+    public var pendingBytes: Int { 0 }
+    public func poll() -> SnapshotOutcome? { cancelled ? .failed("cancelled") : closed ? .ok : nil }
+}
+
+/// Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds between attempts after a failed BGSAVE.
+let bgsaveRetryDelay: Int64 = 5
+
+extension Engine {
+    /// A snapshot runs: a BGSAVE or a background AOF rewrite.
+    public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
+    /// A BGSAVE (not an AOF rewrite) runs.
+    public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone == nil }
+    public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone != nil }
+
+    /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
+    /// engine thread once `sink` finished or failed. False when a snapshot runs already.
+    public func startRewriteSnapshot(sink: SnapshotSink, done: @escaping (SnapshotOutcome) -> Void) -> Bool {
+        let p = persistence
+        if p.snapshot != nil { return false }
+        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.snapshotDone = done
+        return true
+    }
+    /// How soon the event loop should come back for the snapshot (ms): 0 while the walk can
+    /// proceed, 1 while the writer thread catches up, 10 while the file is being finished (to
+    /// notice the end), nil when no snapshot runs.
+    public var backgroundSaveWakeup: Int? {
+        guard let s = persistence.snapshot else { return nil }
+        if s.finished { return 10 }
+        return s.sink.pendingBytes <= s.maxPending ? 0 : 1
+    }
+
+    /// Starts a BGSAVE now. Returns false (logged) when one runs already or the file can't be
+    /// opened.
+    @discardableResult
+    public func startBackgroundSave(sink given: SnapshotSink? = nil) -> Bool {
+        let p = persistence
+        if p.snapshot != nil { return false }
+        p.lastBgsaveTry = now / 1000
+        let sink: SnapshotSink
+        if let s = given ?? p.makeSink?(self) {
+            sink = s
+        } else {
+            let f = SnapshotFileSink(directory: currentDir(), file: config.string("dbfilename"))
+            if let err = f.start() {
+                p.warn?(err)
+                p.lastSaveOK = false
+                return false
+            }
+            sink = f
+        }
+        p.bgsaveScheduled = false
+        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.log?("Background saving started")
+        return true
+    }
+
+    /// Walks the running snapshot for about `micros` µs. The server calls it before each
+    /// sleep; true while work remains (the loop shouldn't sleep).
+    @discardableResult
+    public func backgroundSaveStep(micros: Int64 = 1000) -> Bool {
+        guard let s = persistence.snapshot else { return false }
+        if !s.finished { s.step(micros: micros) }
+        if s.finished { pollBackgroundSave() }
+        return persistence.snapshot.map { !$0.finished } ?? false
+    }
+
+    /// Completion, BGSAVE SCHEDULE and save points (the server's cron calls it).
+    public func backgroundSaveCron() {
+        let p = persistence
+        if p.snapshot != nil { pollBackgroundSave(); return }
+        // A rewrite deferred behind a BGSAVE goes first, as in Redis's serverCron.
+        if aof.rewriteScheduled, let rewrite = aof.rewrite {
+            aof.rewriteScheduled = false
+            if let err = rewrite() { p.warn?(err) }
+            if p.snapshot != nil { return }
+        }
+        let sec = now / 1000
+        let mayRetry = sec - p.lastBgsaveTry > bgsaveRetryDelay || p.lastSaveOK
+        if p.bgsaveScheduled && mayRetry { startBackgroundSave(); return }
+        for sp in config.saveParams where dirty >= sp.changes && sec - lastSave > sp.seconds && mayRetry {
+            p.log?("\(sp.changes) changes in \(sp.seconds) seconds. Saving...")
+            startBackgroundSave()
+            break
+        }
+    }
+
+    /// Finishes the bookkeeping once the sink is done.
+    func pollBackgroundSave() {
+        let p = persistence
+        guard let s = p.snapshot, s.finished, let outcome = s.sink.poll() else { return }
+        p.snapshot = nil
+        if let done = p.snapshotDone {
+            p.snapshotDone = nil
+            done(outcome)
+            return
+        }
+        p.lastBgsaveSeconds = (now - s.startedAt) / 1000
+        switch outcome {
+        case .ok:
+            p.log?("DB saved on disk")
+            dirty -= s.dirtyAtStart
+            lastSave = now / 1000
+            p.saves += 1
+            p.lastSaveOK = true
+            p.log?("Background saving terminated with success")
+        case .failed(let why):
+            p.lastSaveOK = false
+            p.warn?(why)
+            p.warn?("Background saving error")
+        }
+    }
+
+    /// Abandons a running BGSAVE (SHUTDOWN saves synchronously instead, as Redis kills its child).
+    public func cancelBackgroundSave() {
+        guard let s = persistence.snapshot else { return }
+        s.cancel()
+        persistence.snapshot = nil
+        if let done = persistence.snapshotDone {
+            persistence.snapshotDone = nil
+            done(.failed("Background AOF rewrite cancelled"))
+        } else {
+            persistence.warn?("Background saving cancelled")
+        }
+    }
+
+    /// Runs a started BGSAVE to its end on this thread and waits for its file.
+    public func finishBackgroundSaveNow() {
+        guard let s = persistence.snapshot else { return }
+        s.runToEnd()
+        if let f = s.sink as? SnapshotFileSink { _ = f.wait() }
+        pollBackgroundSave()
+    }
+
+    func backgroundSaveInfo(_ f: inout InfoFields) {
+        let p = persistence
+        f["rdb_last_save_time"] = String(lastSave)
+        f["rdb_bgsave_in_progress"] = rdbSaveInProgress ? "1" : "0"
+        f["rdb_last_bgsave_time_sec"] = String(p.lastBgsaveSeconds)
+        f["aof_rewrite_scheduled"] = aof.rewriteScheduled ? "1" : "0"
+        if aofRewriteInProgress, let s = p.snapshot {
+            f["aof_rewrite_in_progress"] = "1"
+            f["aof_current_rewrite_time_sec"] = String((now - s.startedAt) / 1000)
+        }
+        if let s = p.snapshot, p.snapshotDone == nil {
+            f["rdb_current_bgsave_time_sec"] = String((now - s.startedAt) / 1000)
+            f["current_save_keys_processed"] = String(s.keysProcessed)
+            f["current_save_keys_total"] = String(s.keysTotal)
+        }
+    }
+
+    /// BGSAVE [SCHEDULE] (rdb.c bgsaveCommand).
+    static func bgsaveCommand(_ c: Call) {
+        // SCHEDULE defers behind a background AOF rewrite; during a BGSAVE Redis errors either way.
+        if c.argv.count > 1 {
+            guard c.argv.count == 2 && c.argv.isEqual(1, "schedule") else { c.syntaxError(); return }
+        }
+        let e = c.engine
+        let schedule = c.argv.count > 1
+        if e.rdbSaveInProgress {
+            c.error("ERR Background save already in progress")
+        } else if e.aofRewriteInProgress && !schedule {
+            c.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        } else if e.aofRewriteInProgress || e.executionDepth > 1 {
+            // Inside EXEC or a script (Redis's in_exec): run it from the cron once the unit ends.
+            e.persistence.bgsaveScheduled = true
+            c.simple("Background saving scheduled")
+        } else if e.startBackgroundSave() {
+            c.simple("Background saving started")
+        } else {
+            c.error("ERR")
+        }
+    }
+}

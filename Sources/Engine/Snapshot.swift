@@ -1,0 +1,220 @@
+// A fork-less point-in-time snapshot of the keyspace, serialized while the engine keeps serving
+// ("serialize before first write", as Dragonfly does; docs/persistence.md explains it).
+//
+// At the instant `Snapshot.init` runs it records, per database, the table, its slab high-water
+// mark, its key counts and a "done" bitmap over slab indices, and writes the RDB header and
+// function libraries. From then on:
+// - the walker (`step`) visits each table's slab in index order, a bounded amount per call,
+//   serializing every live entry not yet done and marking it done;
+// - before ANY mutation of an entry (value replaced, object mutated in place after a lookup,
+//   expire set/removed, entry removed) the table's hook `KeyTable.preWrite` serializes the entry
+//   first (if the walker hasn't) and marks it done, so what is written is its value at the instant;
+// - slots filled by inserts during the snapshot are marked done (they didn't exist at the
+//   instant); slots at or above the recorded high-water mark are skipped;
+// - FLUSHDB/FLUSHALL/reload detach the table's storage to the snapshot instead of freeing it
+//   (KeyTable.detachStorage), so the walker keeps reading the frozen contents. SWAPDB swaps
+//   Database objects: each table keeps its per-table state and its database number at the instant.
+// Entries of a database the walker hasn't reached go to that database's side buffer, emitted
+// after its SELECTDB/RESIZEDB when the walker gets there. The bytes go to a `SnapshotSink`
+// (a writer thread for BGSAVE, memory in tests). Zero cost when no snapshot runs: one nil check.
+
+/// Where a snapshot's bytes go. Called on the engine thread only.
+public protocol SnapshotSink: AnyObject {
+    /// A block of the file, in order.
+    func write(_ bytes: UnsafeRawBufferPointer)
+    /// Every byte has been written: append the CRC64 of all of them (8 zero bytes when
+    /// `checksum` is off), then finish the file (fsync, rename...).
+    func close(checksum: Bool)
+    /// Abandon the file.
+    func cancel()
+    /// Bytes handed over but not yet written out (backpressure for the walker).
+    var pendingBytes: Int { get }
+    /// nil while the file is being finished; then nil (success) or the error text.
+    func poll() -> SnapshotOutcome?
+}
+
+public enum SnapshotOutcome { case ok, failed(String) }
+
+/// One table's state in a running snapshot. Owned by the snapshot; the table points to it.
+final class SnapshotTable {
+    unowned let owner: Snapshot
+    /// The storage being snapshotted: the live table, or its detached storage after a flush.
+    var table: KeyTable
+    let db: Int
+    /// Slots at or above this index did not exist at the instant.
+    let limit: Int32
+    let count: Int
+    let volatileCount: Int
+    var done: UnsafeMutablePointer<UInt64>
+    var cursor: Int32 = 0
+    /// Entries serialized early, before the walker reached this database.
+    var side: RdbWriter? = nil
+    /// `table` is storage detached by a flush (nothing else references it).
+    var detached = false
+
+    init(owner: Snapshot, table: KeyTable, db: Int) {
+        self.owner = owner
+        self.table = table
+        self.db = db
+        limit = table.highWater
+        count = table.count
+        volatileCount = table.volatileCount
+        let words = Int(limit) / 64 + 1
+        done = .allocate(capacity: words)
+        done.initialize(repeating: 0, count: words)
+    }
+
+    deinit { done.deallocate() }
+
+    @inline(__always) func isDone(_ i: Int32) -> Bool {
+        done[Int(i) >> 6] & (1 << UInt64(Int(i) & 63)) != 0
+    }
+    @inline(__always) func markDone(_ i: Int32) {
+        if i < limit { done[Int(i) >> 6] |= 1 << UInt64(Int(i) & 63) }
+    }
+
+    /// Serializes live entry `i` now if it belongs to the instant and isn't written yet.
+    @inline(__always) func save(_ i: Int32) {
+        if i >= limit || isDone(i) { return }
+        done[Int(i) >> 6] |= 1 << UInt64(Int(i) & 63)
+        owner.serialize(self, table.entry(i))
+    }
+
+    /// Stops observing the table (walk finished or snapshot ended).
+    func detachHook() {
+        if table.snapshot === self { table.snapshot = nil }
+    }
+}
+
+public final class Snapshot {
+    let main: RdbWriter
+    let sink: SnapshotSink
+    var tables: [SnapshotTable] = []
+    /// Index in `tables` of the database the walker is in.
+    var current = 0
+    var currentStarted = false
+    let checksum: Bool
+    let compression: Bool
+    public private(set) var finished = false
+    public private(set) var keysProcessed = 0
+    public let keysTotal: Int
+    /// Engine.dirty at the instant (subtracted from dirty when the save succeeds).
+    public let dirtyAtStart: Int64
+    /// Unix ms of the instant.
+    public let startedAt: Int64
+    /// Stop walking while the sink has this much unwritten.
+    public var maxPending = 64 << 20
+    let lazyFree: ((DetachedKeyspace) -> Void)?
+
+    /// Takes the snapshot instant: O(databases + slab size / 64).
+    init(engine e: Engine, sink: SnapshotSink) {
+        self.sink = sink
+        checksum = e.config.bool("rdbchecksum")
+        compression = e.config.bool("rdbcompression")
+        main = RdbWriter(compression: compression, sink: { [sink] in sink.write($0) })
+        main.sinkChecksums = true   // the writer thread checksums, not the engine thread
+        dirtyAtStart = e.dirty
+        lazyFree = e.lazyFree
+        startedAt = e.now
+        var total = 0
+        for d in e.dbs { total += d.count }
+        keysTotal = total
+        main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
+        for code in e.scripting.libraryCodes { main.writeFunction(code) }
+        for d in e.dbs {
+            precondition(d.table.snapshot == nil, "two snapshots on one table")
+            let t = SnapshotTable(owner: self, table: d.table, db: d.index)
+            tables.append(t)
+            // An empty table has nothing to save: no hook, and no walk (its free slots may be
+            // filled later by keys that didn't exist at the instant).
+            if t.count > 0 { d.table.snapshot = t } else { t.cursor = t.limit }
+        }
+    }
+
+    /// Writes entry `e` of `t` (pre-write hook or walker).
+    func serialize(_ t: SnapshotTable, _ e: UnsafeMutablePointer<KeyEntry>) {
+        keysProcessed += 1
+        let at = e.pointee.expireAt
+        let w: RdbWriter
+        if current < tables.count && tables[current] === t && currentStarted {
+            w = main
+        } else if let s = t.side {
+            w = s
+        } else {
+            w = RdbWriter(compression: compression)
+            t.side = w
+        }
+        w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
+        if w === main { try? main.flushIfNeeded() }
+    }
+
+    /// Walks for about `micros` µs (at least a few entries). Returns true once every byte has
+    /// been handed to the sink (then `finished` is set and the sink is closed).
+    /// `maxWork` bounds the step in slots (a serialized entry counts 8) for tests.
+    @discardableResult
+    public func step(micros: Int64 = 1000, maxWork: Int = Int.max) -> Bool {
+        if finished { return true }
+        if sink.pendingBytes > maxPending { return false }
+        let deadline = monotonicMicros() + micros
+        var work = 0, sinceCheck = 0
+        while current < tables.count {
+            let t = tables[current]
+            if !currentStarted {
+                currentStarted = true
+                if t.count > 0 {
+                    main.put(Rdb.opSelectDB); main.putLen(t.db)
+                    main.put(Rdb.opResizeDB); main.putLen(t.count); main.putLen(t.volatileCount)
+                    if let s = t.side { main.put(s.bytes); t.side = nil }
+                    try? main.flushIfNeeded()
+                }
+            }
+            let table = t.table
+            while t.cursor < t.limit {
+                let i = t.cursor
+                t.cursor += 1
+                if Int(i) & KeyTable.chunkMask < KeyTable.reservedSlots { continue }
+                var cost = 1
+                if !t.isDone(i) && table.nextField(i).pointee >= 0 { t.save(i); cost = 8 }
+                work += cost
+                sinceCheck += cost
+                if work >= maxWork { return false }
+                if sinceCheck >= 64 {   // ~8 entries: clock_gettime is cheap next to them
+                    sinceCheck = 0
+                    if monotonicMicros() >= deadline { return false }
+                }
+            }
+            t.detachHook()
+            current += 1
+            currentStarted = false
+        }
+        try? main.finish(checksum: checksum)
+        finished = true
+        release()
+        sink.close(checksum: checksum)
+        return true
+    }
+
+    /// Runs the walk to the end now (SHUTDOWN, tests).
+    public func runToEnd() {
+        maxPending = Int.max
+        while !step(micros: 1_000_000) {}
+    }
+
+    /// Stops observing the tables; storage detached by flushes goes to the lazy-free thread.
+    func release() {
+        for t in tables {
+            t.detachHook()
+            t.side = nil
+            if t.detached, let f = lazyFree { f(DetachedKeyspace(t.table)) }
+        }
+        tables.removeAll()
+    }
+
+    /// Abandons the snapshot: hooks removed, the sink's file dropped.
+    public func cancel() {
+        if finished { return }
+        finished = true
+        release()
+        sink.cancel()
+    }
+}

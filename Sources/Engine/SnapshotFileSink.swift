@@ -1,0 +1,179 @@
+// The BGSAVE writer thread: takes the snapshot's blocks from the engine thread and does the file
+// I/O off it (write, fsync, rename over the target, fsync of the directory), so a slow disk
+// never stalls commands. The engine thread only copies blocks into the queue; it polls the
+// outcome from the cron. Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't
+// move the file.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var queue: [[UInt8]] = []
+    private var queued = 0
+    private var closed = false
+    private var checksum = false
+    private var cancelled = false
+    private var outcome: SnapshotOutcome? = nil
+    private var written: Int64 = 0
+    let temp: String
+    let target: String
+
+    /// Starts the thread; nil (with `error` set) when the temp file can't be created.
+    /// `directory` relative to the working directory is made absolute now; `tempName` defaults
+    /// to `temp-bgsave-<pid>.rdb`.
+    public init(directory: String, file: String, tempName: String? = nil) {
+        let dir = directory.hasPrefix("/") ? directory : currentDir() + "/" + directory
+        let base = file.hasPrefix("/") ? "" : dir + "/"
+        temp = dir + "/" + (tempName ?? "temp-bgsave-\(getpid()).rdb")
+        target = base + file
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&cond, nil)
+    }
+
+    /// Opens the temp file and starts the writer thread. Returns the error text on failure.
+    public func start() -> String? {
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { return "Failed opening the temp RDB file \(temp) for saving: \(errnoText())" }
+        let box = Unmanaged.passRetained(Job(sink: self, fd: fd)).toOpaque()
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { arg in
+            let job = Unmanaged<Job>.fromOpaque(arg!).takeRetainedValue()
+            job.sink.run(job.fd)
+            return nil
+        }, box)
+        if rc != 0 {
+            Unmanaged<Job>.fromOpaque(box).release()
+            Glibc.close(fd)
+            unlink(temp)
+            return "Can't start the background save thread"
+        }
+        pthread_detach(t)
+        return nil
+    }
+
+    private final class Job {
+        let sink: SnapshotFileSink
+        let fd: Int32
+        init(sink: SnapshotFileSink, fd: Int32) { self.sink = sink; self.fd = fd }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        let copy = [UInt8](bytes)
+        pthread_mutex_lock(&mutex)
+        queue.append(copy)
+        queued += copy.count
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public func close(checksum: Bool) {
+        pthread_mutex_lock(&mutex)
+        self.checksum = checksum
+        closed = true
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public func cancel() {
+        pthread_mutex_lock(&mutex)
+        cancelled = true
+        closed = true
+        queue.removeAll()
+        queued = 0
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+        // Now, not when the thread gets to it: SHUTDOWN may exit first (rdbRemoveTempFile).
+        unlink(temp)
+    }
+
+    public var pendingBytes: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return queued
+    }
+
+    /// Size of the finished file (valid once `poll` returned .ok).
+    public var fileSize: Int64 {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return written + 8
+    }
+
+    public func poll() -> SnapshotOutcome? {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return outcome
+    }
+
+    /// Blocks until the file is finished (SHUTDOWN waits for a save that is almost done).
+    public func wait() -> SnapshotOutcome {
+        while true {
+            if let o = poll() { return o }
+            usleep(1000)
+        }
+    }
+
+    private func finish(_ o: SnapshotOutcome) {
+        pthread_mutex_lock(&mutex)
+        outcome = o
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func run(_ fd: Int32) {
+        var failure: String? = nil
+        var crc: UInt64 = 0
+        while true {
+            pthread_mutex_lock(&mutex)
+            while queue.isEmpty && !closed { pthread_cond_wait(&cond, &mutex) }
+            if cancelled {
+                pthread_mutex_unlock(&mutex)
+                Glibc.close(fd)
+                unlink(temp)
+                finish(.failed("cancelled"))
+                return
+            }
+            let blocks = queue
+            queue.removeAll()
+            pthread_mutex_unlock(&mutex)
+            if failure == nil {
+                for b in blocks {
+                    crc = b.withUnsafeBytes { crc64(crc, $0) }
+                    written += Int64(b.count)
+                    do { try b.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)"; break }
+                }
+            }
+            var n = 0
+            for b in blocks { n += b.count }
+            pthread_mutex_lock(&mutex)
+            queued -= n
+            let done = closed && queue.isEmpty && !cancelled
+            pthread_mutex_unlock(&mutex)
+            if done { break }
+        }
+        if failure == nil {
+            pthread_mutex_lock(&mutex)
+            let sum = checksum ? crc : 0
+            pthread_mutex_unlock(&mutex)
+            var tail = [UInt8](repeating: 0, count: 8)
+            for i in 0..<8 { tail[i] = UInt8(truncatingIfNeeded: sum >> UInt64(8 * i)) }
+            do { try tail.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)" }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = "Write error saving DB on disk: \(errnoText())" }
+        if Glibc.close(fd) != 0 && failure == nil { failure = "Write error saving DB on disk: \(errnoText())" }
+        if failure == nil && rename(temp, target) != 0 {
+            failure = "Error moving temp DB file \(temp) on the final destination \(target): \(errnoText())"
+        }
+        if let f = failure {
+            unlink(temp)
+            finish(.failed(f))
+            return
+        }
+        let dir = target.lastIndex(of: "/").map { String(target[..<$0]) } ?? "."
+        let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_CLOEXEC)
+        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
+        finish(.ok)
+    }
+}
