@@ -10,6 +10,36 @@
 // worth compressing. The decompressor checks every bound: malformed input is an error, never an
 // out-of-range read or write.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The compressor's hash table, kept across calls. Zeroing 64 Ki slots per string was 92% of a
+/// BGSAVE's time in a profile; instead each call gets a fresh range of positions (`base`), and a
+/// slot holding a position from an earlier call (<= base) reads as empty. The memory comes from
+/// calloc, so pages never touched cost nothing.
+final class LZFTable {
+    let slots: UnsafeMutablePointer<UInt32>
+    private var next: UInt32 = 0
+    static let count = 1 << 16
+
+    init() {
+        slots = calloc(LZFTable.count, MemoryLayout<UInt32>.size)!.bindMemory(to: UInt32.self, capacity: LZFTable.count)
+    }
+    deinit { free(slots) }
+
+    /// The base for a call over `n` bytes (positions are stored as base + i + 1).
+    func begin(_ n: Int) -> UInt32 {
+        if UInt64(next) + UInt64(n) + 2 >= UInt64(UInt32.max) {
+            memset(slots, 0, LZFTable.count * MemoryLayout<UInt32>.size)
+            next = 0
+        }
+        let b = next
+        next += UInt32(n) + 1
+        return b
+    }
+}
+
 enum LZF {
     private static let hlog = 16
     private static let maxLit = 1 << 5
@@ -17,14 +47,18 @@ enum LZF {
     private static let maxRef = (1 << 8) + (1 << 3)
 
     /// Compresses `input` into at most `limit` bytes; nil when it doesn't fit (or input is empty).
-    static func compress(_ input: UnsafeRawBufferPointer, limit: Int) -> [UInt8]? {
+    static func compress(_ input: UnsafeRawBufferPointer, limit: Int, table: LZFTable = LZFTable()) -> [UInt8]? {
         let n = input.count
         if n == 0 || limit <= 0 { return nil }
         let ip = input.bindMemory(to: UInt8.self)
         var out = [UInt8](repeating: 0, count: limit)
-        var htab = [Int](repeating: 0, count: 1 << hlog)
+        let base = table.begin(n)
         let ok: Int? = out.withUnsafeMutableBufferPointer { op in
-            htab.withUnsafeMutableBufferPointer { ht in
+            do {
+                let ht = table.slots
+                // A slot's position this call, or 0 ("empty") for one left by an earlier call.
+                @inline(__always) func load(_ s: Int) -> Int { let v = ht[s]; return v > base ? Int(v - base - 1) : 0 }
+                @inline(__always) func store(_ s: Int, _ pos: Int) { ht[s] = base + UInt32(pos) + 1 }
                 var i = 0, o = 0, lit = 0
                 o += 1   // start a literal run
                 @inline(__always) func idx(_ h: UInt32) -> Int {
@@ -34,8 +68,8 @@ enum LZF {
                 while i < n - 2 {
                     hval = (hval << 8) | UInt32(ip[i + 2])
                     let slot = idx(hval)
-                    let ref = ht[slot]
-                    ht[slot] = i
+                    let ref = load(slot)
+                    store(slot, i)
                     let off = i - ref - 1
                     if ref > 0 && off < maxOff && ip[ref + 2] == ip[i + 2] && ip[ref] == ip[i] && ip[ref + 1] == ip[i + 1] {
                         var len = 2
@@ -61,7 +95,7 @@ enum LZF {
                         i -= 2
                         for _ in 0..<2 {
                             hval = UInt32(ip[i]) << 16 | UInt32(ip[i + 1]) << 8 | UInt32(ip[i + 2])
-                            ht[idx(hval)] = i
+                            store(idx(hval), i)
                             i += 1
                         }
                         hval = UInt32(ip[i]) << 8 | UInt32(ip[i + 1])

@@ -10,6 +10,8 @@
 import RESP
 
 public final class RdbWriter {
+    /// LZF's hash table, reused for every string this writer compresses.
+    lazy var lzfTable = LZFTable()
     private(set) var buf: [UInt8] = []
     private var crc: UInt64 = 0
     /// Bytes already handed to the sink.
@@ -74,7 +76,7 @@ public final class RdbWriter {
     func putString(_ raw: UnsafeRawBufferPointer) {
         let n = raw.count
         if n <= 11, n > 0, let v = parseInt64(raw), putEncodedInt(v) { return }
-        if compression && n > 20, let z = LZF.compress(raw, limit: n - 4) {
+        if compression && n > 20, let z = LZF.compress(raw, limit: n - 4, table: lzfTable) {
             put((Rdb.encVal << 6) | Rdb.encLZF)
             putLen(z.count)
             putLen(n)

@@ -159,6 +159,22 @@ final class RdbCodecTests: XCTestCase {
         XCTAssertNil([0x05, 0x61].withUnsafeBytes { LZF.decompress($0, expected: 6) })
     }
 
+    /// A table reused across calls must give exactly what a fresh one gives: positions left by
+    /// earlier strings never become references (the output would then depend on history).
+    func testLZFReusedTableEqualsFresh() {
+        var rng = SplitMix(7)
+        let shared = LZFTable()
+        for round in 0..<400 {
+            let n = Int(rng.next() % 3000) + 21
+            let alphabet = UInt8(rng.next() % 20) + 2
+            let input = (0..<n).map { _ in UInt8(rng.next() % UInt64(alphabet)) + 97 }
+            let a = input.withUnsafeBytes { LZF.compress($0, limit: n - 4, table: shared) }
+            let b = input.withUnsafeBytes { LZF.compress($0, limit: n - 4) }
+            XCTAssertEqual(a, b, "round \(round)")
+            if let a { XCTAssertEqual(a.withUnsafeBytes { LZF.decompress($0, expected: n) }, input) }
+        }
+    }
+
     func testListpackBlobMatchesRedisLayout() {
         var lp = ListpackBuilder()
         for s in ["a", "127", "-1", "4095", "32767", "8388607", "2147483647", "9223372036854775807", String(repeating: "x", count: 70)] {
