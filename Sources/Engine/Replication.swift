@@ -1,0 +1,264 @@
+// Replication state shared by both roles (Redis's server.repl_* / master_* fields) and the
+// master side: the backlog, replicas attached to the stream, full and partial resyncs, ACK
+// offsets and WAIT. The network side (KeywardServer/ReplicaLink.swift) drives the replica role
+// through `ReplicaHandshake` and the hooks below.
+
+import RESP
+
+/// One replica attached to this server's stream.
+public final class ReplicaEntry {
+    public let client: ClientState
+    public var listeningPort = 0
+    public var ip: String? = nil
+    public var ackOffset: Int64 = 0
+    public var ackTime: Int64 = 0          // ms
+    /// REPLCONF capa values (eof, psync2).
+    public var capas: Set<String> = []
+    /// out.count just after the RDB payload: bytes before it don't count against the limit.
+    var rdbEnd = 0
+    init(client: ClientState) { self.client = client }
+}
+
+public final class ReplicationState {
+    public var replid = randomHex(40)
+    public var replid2 = String(repeating: "0", count: 40)
+    public var secondOffset: Int64 = -1
+    /// master_repl_offset: every byte ever streamed (or, on a replica, applied).
+    public var offset: Int64 = 0
+    public var backlog: ReplBacklog? = nil
+    public var replicas: [ReplicaEntry] = []
+    /// REPLCONF settings a connecting replica sent before PSYNC, by client id.
+    var pendingConf: [Int64: ReplicaEntry] = [:]
+
+    // Replica role.
+    public var masterHost: String? = nil
+    public var masterPort = 0
+    /// "connect", "connecting", "handshake", "sync", "connected" (ROLE's states).
+    public var linkState = "connect"
+    public var linkDownSince: Int64 = 0     // ms, 0 = never up
+    public var masterClient: ClientState? = nil
+    /// The master client's db, kept across a partial resync.
+    public var masterDb = 0
+    /// True once this replica holds a dataset synced from a master (PSYNC can name it).
+    public var hasSynced = false
+    /// Set by REPLCONF GETACK from the master; the link answers after the command.
+    public var ackRequested = false
+    /// Server hooks: start (host, port) or stop (nil) following a master.
+    public var onReplicaOf: ((String?, Int) -> Void)? = nil
+
+    // WAIT.
+    var waiters: [(client: ClientState, offset: Int64, count: Int)] = []
+    var getackPending = false
+    var lastPing: Int64 = 0
+    var readOnlyFlag = true
+
+    init() {}
+
+    public var isReplica: Bool { masterHost != nil }
+}
+
+extension Engine {
+    // MARK: the stream
+
+    /// Creates the backlog (on the first replica or the first sync as a replica) and routes
+    /// the effects stream into it.
+    public func ensureBacklog() {
+        let r = replication
+        guard r.backlog == nil else { return }
+        r.backlog = ReplBacklog(size: Int(config.int("repl-backlog-size")), masterOffset: r.offset)
+        propagation.repl.sinks.append { [unowned self] bytes in
+            // A replica relays its master's bytes instead (feedReplicationStream from the link).
+            if !self.replication.isReplica { self.feedReplicationStream(bytes) }
+        }
+    }
+
+    /// Appends stream bytes to the backlog and every online replica (Redis's replicationFeedSlaves).
+    public func feedReplicationStream(_ bytes: UnsafeRawBufferPointer) {
+        let r = replication
+        guard r.backlog != nil else { return }
+        r.backlog!.append(bytes)
+        r.offset += Int64(bytes.count)
+        for e in r.replicas where !e.client.closeASAP {
+            e.client.out.append(bytes)
+            checkReplicaOutputLimit(e)
+        }
+    }
+
+    func feedReplicationStream(_ s: StaticString) {
+        s.withUTF8Buffer { feedReplicationStream(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// client-output-buffer-limit replica: a replica too far behind is dropped (it resyncs).
+    func checkReplicaOutputLimit(_ e: ReplicaEntry) {
+        let c = e.client
+        if c.out.count < e.rdbEnd { e.rdbEnd = 0 }
+        let used = UInt64(c.out.count - max(c.out.readIndex, e.rdbEnd))
+        let limit = config.outputBufferLimits[1]
+        let hard = limit.hard != 0 && used >= limit.hard
+        var soft = limit.soft != 0 && used >= limit.soft
+        let nowSec = now / 1000
+        if soft {
+            if c.outputSoftLimitSince == 0 { c.outputSoftLimitSince = nowSec; soft = false }
+            else if nowSec - c.outputSoftLimitSince <= limit.softSeconds { soft = false }
+        } else {
+            c.outputSoftLimitSince = 0
+        }
+        if hard || soft { c.closeASAP = true }
+    }
+
+    // MARK: syncs
+
+    /// The RDB image for a full sync. One function so a background snapshot can replace it.
+    func replicationSnapshot(into out: inout ByteBuffer) throws {
+        var image = ByteBuffer(capacity: 1 << 16)
+        try writeRdb { image.append($0) }
+        out.append("$\(image.readableCount)\r\n")
+        out.append(image.readable)
+    }
+
+    /// PSYNC/SYNC: a partial resync when the offset is in the backlog, else a full one.
+    func attachReplica(_ c: Call, replid: String?, offset: Int64, psync: Bool) {
+        let r = replication
+        let cl = c.client
+        if r.isReplica && r.linkState != "connected" {
+            c.error("NOMASTERLINK Can't SYNC while not connected with my master")
+            return
+        }
+        let entry = r.pendingConf.removeValue(forKey: cl.id) ?? ReplicaEntry(client: cl)
+        entry.ackTime = now
+        if psync, let id = replid, let bl = r.backlog,
+           (id == r.replid || (id == r.replid2 && offset <= r.secondOffset)), bl.canServe(from: offset),
+           let tail = bl.bytes(from: offset) {
+            cl.out.append(entry.capaPsync2 ? "+CONTINUE \(r.replid)\r\n" : "+CONTINUE\r\n")
+            cl.out.append(tail)
+            entry.ackOffset = offset - 1
+        } else {
+            ensureBacklog()
+            if psync { cl.out.append("+FULLRESYNC \(r.replid) \(r.offset)\r\n") }
+            do {
+                try replicationSnapshot(into: &cl.out)
+            } catch {
+                c.error("ERR snapshot failed: \(error)")
+                return
+            }
+            entry.rdbEnd = cl.out.count
+            entry.ackOffset = 0
+            // The replica's stream must start with a SELECT.
+            propagation.repl.selectedDb = -1
+        }
+        cl.isReplica = true
+        r.replicas.removeAll { $0.client === cl }
+        r.replicas.append(entry)
+    }
+
+    /// A replica or the master link went away.
+    func replicationClientGone(_ c: ClientState) {
+        let r = replication
+        r.pendingConf[c.id] = nil
+        if c.isReplica { r.replicas.removeAll { $0.client === c } }
+        r.waiters.removeAll { $0.client === c }
+        if c === r.masterClient {
+            r.masterDb = c.db
+            r.masterClient = nil
+            if r.isReplica { r.linkState = "connect"; r.linkDownSince = now }
+        }
+    }
+
+    // MARK: acks and WAIT
+
+    func replicaAcked(_ c: ClientState, _ offset: Int64) {
+        guard let e = replication.replicas.first(where: { $0.client === c }) else { return }
+        if offset > e.ackOffset { e.ackOffset = offset }
+        e.ackTime = now
+        serveWaiters()
+    }
+
+    func replicasAcked(_ offset: Int64) -> Int {
+        replication.replicas.filter { $0.ackOffset >= offset }.count
+    }
+
+    func serveWaiters() {
+        let r = replication
+        guard !r.waiters.isEmpty else { return }
+        r.waiters.removeAll { w in
+            let n = replicasAcked(w.offset)
+            guard n >= w.count, w.client.blocked != nil else { return w.client.blocked == nil }
+            w.client.out.writeInt(Int64(n))
+            unblock(w.client)
+            return true
+        }
+    }
+
+    /// Once per event-loop turn: ask replicas for acks when WAIT needs them.
+    public func replicationBeforeSleep() {
+        let r = replication
+        if r.getackPending {
+            r.getackPending = false
+            if !r.isReplica && !r.replicas.isEmpty {
+                feedReplicationStream("*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n")
+            }
+        }
+    }
+
+    /// Once a second: PING replicas every repl-ping-replica-period seconds.
+    public func replicationCron() {
+        let r = replication
+        if !r.isReplica && !r.replicas.isEmpty {
+            let period = max(1, config.int("repl-ping-replica-period")) * 1000
+            if now - r.lastPing >= period {
+                r.lastPing = now
+                feedReplicationStream("*1\r\n$4\r\nPING\r\n")
+            }
+        }
+        if let size = r.backlog?.size, Int64(size) != config.int("repl-backlog-size") {
+            r.backlog!.resize(Int(config.int("repl-backlog-size")))
+        }
+    }
+
+    // MARK: role changes
+
+    /// The replica finished loading a full sync: adopt the master's history.
+    public func replicationDidFullSync(replid: String, offset: Int64) {
+        let r = replication
+        r.replid = replid
+        r.replid2 = String(repeating: "0", count: 40)
+        r.secondOffset = -1
+        r.offset = offset
+        r.backlog = nil
+        ensureBacklog()
+        r.hasSynced = true
+        r.masterDb = 0
+        disconnectReplicas()
+    }
+
+    /// +CONTINUE with a new id: the master was promoted; its old id stays ours as replid2.
+    public func replicationDidContinue(replid: String?) {
+        let r = replication
+        ensureBacklog()
+        if let id = replid, id != r.replid {
+            r.replid2 = r.replid
+            r.secondOffset = r.offset + 1
+            r.replid = id
+            disconnectReplicas()
+        }
+    }
+
+    /// REPLICAOF NO ONE: a new history starts; old-id PSYNCs can continue (replid2).
+    public func replicationPromote() {
+        let r = replication
+        r.replid2 = r.replid
+        r.secondOffset = r.offset + 1
+        r.replid = randomHex(40)
+        r.masterHost = nil
+        r.linkState = "connect"
+        disconnectReplicas()
+    }
+
+    func disconnectReplicas() {
+        for e in replication.replicas { e.client.closeASAP = true }
+    }
+}
+
+extension ReplicaEntry {
+    var capaPsync2: Bool { capas.contains("psync2") }
+}
