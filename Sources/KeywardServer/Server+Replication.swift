@@ -18,6 +18,7 @@ extension Server {
             engine.replication.masterHost = conf[0]
             engine.replication.masterPort = port
             engine.setReplicaMode(true)
+            logger.role = "S"
         }
     }
 
@@ -26,6 +27,7 @@ extension Server {
     func replicaOf(_ host: String?, _ port: Int) {
         dropMasterLink()
         engine.setReplicaMode(host != nil)
+        logger.role = host == nil ? "M" : "S"
         if let host {
             log(.notice, "Connecting to MASTER \(host):\(port)")
             connectToMaster()

@@ -258,3 +258,23 @@ def test_promotion_keeps_the_old_history(tmp_path, servers):
     assert client(b).get("promoted") == b"1"
     assert client(b).get("before") == b"1"
     assert b.log_path.read_text().count("Loading DB in memory") == 1
+
+
+def test_chained_replica_relays_the_stream(tmp_path, servers):
+    master = start(tmp_path, "master")
+    a = start(tmp_path, "replica-a")
+    b = start(tmp_path, "replica-b")
+    servers += [master, a, b]
+    client(master).set("k", "1")
+    follow(a, master)
+    follow(b, a)
+    m = client(master)
+    m.set("relayed", "1")
+    m.hset("h", "f", "v")
+    wait_until(lambda: synced(master, a) and synced(a, b), "the chain")
+    assert snapshot(client(b)) == snapshot(m)
+    assert repl_info(b)["master_replid"] == repl_info(master)["master_replid"]
+    # A's link drops and resumes; B keeps following.
+    client(a).execute_command("CLIENT", "KILL", "TYPE", "master")
+    m.set("after", "1")
+    wait_until(lambda: synced(master, a) and synced(a, b) and client(b).get("after") == b"1", "the chain after a resync")
