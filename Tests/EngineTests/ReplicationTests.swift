@@ -189,3 +189,16 @@ final class ReplicationCommandTests: XCTestCase {
                                              .bulk(Array("connect".utf8)), .integer(-1)]))
     }
 }
+
+final class ReplicaOutputLimitTests: XCTestCase {
+    func testHardLimitDropsALaggingReplica() {
+        let h = EngineHarness()
+        XCTAssertEqual(h.raw(["CONFIG", "SET", "client-output-buffer-limit", "replica 100 0 0"]), "+OK\r\n")
+        let replica = EngineHarness(engine: h.engine, id: 2)
+        _ = replica.raw(["PSYNC", "?", "-1"])
+        h.raw(["SET", "k", "v"])
+        XCTAssertFalse(replica.client.closeASAP)     // the RDB payload does not count
+        h.raw(["SET", "k", String(repeating: "x", count: 200)])
+        XCTAssertTrue(replica.client.closeASAP)
+    }
+}

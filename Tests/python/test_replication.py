@@ -278,3 +278,18 @@ def test_chained_replica_relays_the_stream(tmp_path, servers):
     client(a).execute_command("CLIENT", "KILL", "TYPE", "master")
     m.set("after", "1")
     wait_until(lambda: synced(master, a) and synced(a, b) and client(b).get("after") == b"1", "the chain after a resync")
+
+
+@pytest.mark.parametrize("replica_kind", ["keyward", "redis"])
+def test_masterauth(tmp_path, servers, replica_kind):
+    master = start(tmp_path, "master", "keyward", "--requirepass", "pw")
+    replica = start(tmp_path, "replica", replica_kind, "--masterauth", "pw")
+    servers += [master, replica]
+    m = redispy.Redis(host=master.host, port=master.port, password="pw", socket_timeout=30)
+    m.set("secret", "1")
+    r = client(replica)
+    r.replicaof(master.host, master.port)
+    wait_until(lambda: r.info("replication").get("master_link_status") == "up", "the authenticated link")
+    wait_until(lambda: r.get("secret") == b"1", "the data")
+    m.set("live", "2")
+    wait_until(lambda: r.get("live") == b"2", "the stream")
