@@ -38,6 +38,8 @@ extension Engine {
         o.verifyChecksum = config.bool("rdbchecksum")
         o.now = now
         o.limits = limits
+        // A replica keeps expired keys: the master's DELs remove them (Redis's rdbLoad).
+        o.skipExpired = !replicaKeepsExpired
         return o
     }
 

@@ -293,3 +293,20 @@ def test_masterauth(tmp_path, servers, replica_kind):
     wait_until(lambda: r.get("secret") == b"1", "the data")
     m.set("live", "2")
     wait_until(lambda: r.get("live") == b"2", "the stream")
+
+
+def test_replica_aof_holds_the_synced_dataset(tmp_path, servers):
+    master = start(tmp_path, "master")
+    servers.append(master)
+    m = client(master)
+    fill_every_type(m)
+    replica = start(tmp_path, "replica", "keyward", "--appendonly", "yes", "--appendfsync", "always")
+    servers.append(replica)
+    client(replica).set("stale", "gone after the full sync")
+    follow(replica, master)
+    m.set("streamed", "1")
+    wait_until(lambda: synced(master, replica), "stream")
+    before = snapshot(client(replica))
+    replica.stop()
+    replica.start()
+    assert snapshot(client(replica)) == before == snapshot(m)
