@@ -51,6 +51,10 @@ public final class ReplicationState {
     var getackPending = false
     var lastPing: Int64 = 0
     var readOnlyFlag = true
+    /// INFO stats: sync_full, sync_partial_ok, sync_partial_err.
+    public var syncFull: Int64 = 0
+    public var syncPartialOK: Int64 = 0
+    public var syncPartialErr: Int64 = 0
 
     init() {}
 
@@ -132,7 +136,11 @@ extension Engine {
             cl.out.append(entry.capaPsync2 ? "+CONTINUE \(r.replid)\r\n" : "+CONTINUE\r\n")
             cl.out.append(tail)
             entry.ackOffset = offset - 1
+            r.syncPartialOK += 1
         } else {
+            r.syncFull += 1
+            // A replica that named a history (not `?`) asked for a partial resync and was refused.
+            if psync && replid != nil { r.syncPartialErr += 1 }
             ensureBacklog()
             if psync { cl.out.append("+FULLRESYNC \(r.replid) \(r.offset)\r\n") }
             do {

@@ -14,6 +14,12 @@ extension Engine {
         replication.readOnlyFlag = config.bool("replica-read-only")
         config.onChange("replica-read-only") { [unowned self] v in self.replication.readOnlyFlag = v.boolValue }
         clientGoneHooks.append { [unowned self] c in self.replicationClientGone(c) }
+        serverState.infoHooks["stats", default: []].append { e, f in
+            let r = e.replication
+            f["sync_full"] = String(r.syncFull)
+            f["sync_partial_ok"] = String(r.syncPartialOK)
+            f["sync_partial_err"] = String(r.syncPartialErr)
+        }
     }
 
     /// Switches the replica behaviours on or off (called by REPLICAOF and the link).

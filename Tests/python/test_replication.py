@@ -159,6 +159,8 @@ def test_partial_resync_after_killing_the_link(tmp_path, servers):
         wait_until(lambda: synced(master, replica), f"resync after killing {kind}")
         assert r.get(f"after-{kind}") == b"1"
     assert repl_info(replica)["master_replid"] == replid
+    stats = m.info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 2)
     log = replica.log_path.read_text()
     assert log.count("Successful partial resynchronization") == 2
     assert log.count("Loading DB in memory") == 1
