@@ -14,6 +14,8 @@ public final class ReplicaEntry {
     public var ackTime: Int64 = 0          // ms
     /// REPLCONF capa values (eof, psync2).
     public var capas: Set<String> = []
+    /// Attached with SYNC: pre-PSYNC replicas never ack, so they never time out.
+    public var prePsync = false
     /// out.count just after the RDB payload: bytes before it don't count against the limit.
     var rdbEnd = 0
     init(client: ClientState) { self.client = client }
@@ -154,6 +156,7 @@ extension Engine {
             // The replica's stream must start with a SELECT.
             propagation.repl.selectedDb = -1
         }
+        entry.prePsync = !psync
         cl.isReplica = true
         r.replicas.removeAll { $0.client === cl }
         r.replicas.append(entry)
@@ -217,6 +220,11 @@ extension Engine {
                 r.lastPing = now
                 feedReplicationStream("*1\r\n$4\r\nPING\r\n")
             }
+        }
+        // A replica silent for repl-timeout (no ACK) is dropped, as Redis's replicationCron.
+        let timeout = config.int("repl-timeout") * 1000
+        for e in r.replicas where !e.prePsync && now - e.ackTime > timeout && !e.client.closeASAP {
+            e.client.closeASAP = true
         }
         if let size = r.backlog?.size, Int64(size) != config.int("repl-backlog-size") {
             r.backlog!.resize(Int(config.int("repl-backlog-size")))

@@ -262,10 +262,11 @@ def test_promotion_keeps_the_old_history(tmp_path, servers):
     assert b.log_path.read_text().count("Loading DB in memory") == 1
 
 
-def test_chained_replica_relays_the_stream(tmp_path, servers):
+@pytest.mark.parametrize("sub_kind", ["keyward", "redis"])
+def test_chained_replica_relays_the_stream(tmp_path, servers, sub_kind):
     master = start(tmp_path, "master")
     a = start(tmp_path, "replica-a")
-    b = start(tmp_path, "replica-b")
+    b = start(tmp_path, "replica-b", sub_kind)
     servers += [master, a, b]
     client(master).set("k", "1")
     follow(a, master)
