@@ -105,6 +105,8 @@ public final class Engine {
     public internal(set) var replicaKeepsExpired = false
     /// The running command comes from the master link (replica role only).
     var applyingMaster = false
+    /// min-replicas-to-write when min-replicas-max-lag is set too (0 = off).
+    var minReplicasToWrite = 0
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -170,6 +172,10 @@ public final class Engine {
         // Redis's processCommand: evict first, then refuse commands that may grow memory (in
         // MULTI any command being queued). A script's commands don't evict mid-script; a
         // denyoom one is refused while over the limit.
+        if minReplicasToWrite > 0 && cmd.flags.contains(.write) && !hasGoodReplicas {
+            rejectCall(client, "NOREPLICAS Not enough good replicas to write.", cmd, argv)
+            return
+        }
         if eviction.maxmemory != 0 && !scriptBusy && !client.isMaster {
             let queuing = client.multi != nil && !TransactionCommands.runsInMulti(cmd)
             let refuse = executionDepth == 0 ? mustRejectForOOM(cmd, queuing: queuing)

@@ -14,6 +14,13 @@ extension Engine {
         replication.readOnlyFlag = config.bool("replica-read-only")
         config.onChange("replica-read-only") { [unowned self] v in self.replication.readOnlyFlag = v.boolValue }
         clientGoneHooks.append { [unowned self] c in self.replicationClientGone(c) }
+        let refreshMin: (ConfigValue) -> Void = { [unowned self] _ in
+            let lag = self.config.int("min-replicas-max-lag")
+            self.minReplicasToWrite = lag == 0 ? 0 : Int(self.config.int("min-replicas-to-write"))
+        }
+        refreshMin(.number(0))
+        config.onChange("min-replicas-to-write", refreshMin)
+        config.onChange("min-replicas-max-lag", refreshMin)
         serverState.infoHooks["stats", default: []].append { e, f in
             let r = e.replication
             f["sync_full"] = String(r.syncFull)
@@ -26,6 +33,15 @@ extension Engine {
     public func setReplicaMode(_ on: Bool) {
         replicaKeepsExpired = on
         if !on { applyingMaster = false }
+    }
+
+    /// Redis's checkGoodReplicasStatus: replicas whose last ACK is within min-replicas-max-lag.
+    var hasGoodReplicas: Bool {
+        let r = replication
+        if r.isReplica { return true }
+        let maxLag = config.int("min-replicas-max-lag")
+        let good = r.replicas.filter { !$0.client.closeASAP && (now - $0.ackTime) / 1000 <= maxLag }.count
+        return good >= minReplicasToWrite
     }
 
     func replicationInfo() -> InfoFields {

@@ -74,8 +74,8 @@ extension Server {
         closeSocket(link.fd)
         if replicaLink === link { replicaLink = nil }
         let r = engine.replication
+        // A failed attempt leaves master_link_down_since alone (only a lost link sets it).
         r.linkState = "connect"
-        if r.linkDownSince == 0 { r.linkDownSince = unixMillis() }
     }
 
     /// The handshake is over: the socket becomes the master client's connection.

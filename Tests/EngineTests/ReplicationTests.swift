@@ -202,3 +202,19 @@ final class ReplicaOutputLimitTests: XCTestCase {
         XCTAssertTrue(replica.client.closeASAP)
     }
 }
+
+final class MinReplicasTests: XCTestCase {
+    func testWritesNeedGoodReplicas() {
+        let h = EngineHarness()
+        XCTAssertEqual(h.raw(["CONFIG", "SET", "min-replicas-to-write", "1"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SET", "k", "v"]), "-NOREPLICAS Not enough good replicas to write.\r\n")
+        XCTAssertEqual(h.raw(["GET", "k"]), "$-1\r\n")
+        let replica = EngineHarness(engine: h.engine, id: 2)
+        _ = replica.raw(["PSYNC", "?", "-1"])
+        XCTAssertEqual(h.raw(["SET", "k", "v"]), "+OK\r\n")
+        h.engine.now += 11_000      // past min-replicas-max-lag without an ACK
+        XCTAssertEqual(h.raw(["SET", "k", "v"]), "-NOREPLICAS Not enough good replicas to write.\r\n")
+        XCTAssertEqual(h.raw(["CONFIG", "SET", "min-replicas-max-lag", "0"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SET", "k", "v"]), "+OK\r\n")
+    }
+}
