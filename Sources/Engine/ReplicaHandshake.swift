@@ -10,6 +10,8 @@ public final class ReplicaHandshake {
 
     public enum Action: Equatable {
         case send([UInt8])
+        /// +FULLRESYNC: the RDB transfer begins (ROLE's "sync" state).
+        case transferStarted
         /// Replace the dataset with `rdb`; the stream continues from `offset` under `replid`.
         case fullResync(replid: String, offset: Int64, rdb: [UInt8])
         /// Partial resync accepted; `replid` is the master's id when it sent one.
@@ -122,7 +124,7 @@ public final class ReplicaHandshake {
                 fullReplid = parts[1]
                 fullOffset = off
                 step = .rdb
-                return []
+                return [.transferStarted]
             }
             if parts.first == "+CONTINUE" {
                 step = .streaming

@@ -60,9 +60,11 @@ final class ReplicaLink: FileEventHandler {
             switch a {
             case .send(let bytes):
                 if !writeAll(bytes) { server.replicaLinkFailed(self, "Error writing to master"); return }
+            case .transferStarted:
+                server.log(.notice, "Full resync from master")
+                server.engine.replication.linkState = "sync"
             case .fullResync(let replid, let offset, let rdb):
                 server.log(.notice, "MASTER <-> REPLICA sync: Loading DB in memory (\(rdb.count) bytes)")
-                server.engine.replication.linkState = "sync"
                 do {
                     _ = try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
                 } catch {

@@ -99,7 +99,7 @@ final class ReplicaHandshakeTests: XCTestCase {
         XCTAssertEqual(sent(h.feed(Array("+OK\r\n".utf8))), ["*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"])
         let id = String(repeating: "a", count: 40)
         XCTAssertEqual(h.feed(Array("\n\n+FULLRESYNC \(id) 42\r\n$3\r\nRDB".utf8)),
-                       [.fullResync(replid: id, offset: 42, rdb: Array("RDB".utf8)), .stream([])])
+                       [.transferStarted, .fullResync(replid: id, offset: 42, rdb: Array("RDB".utf8)), .stream([])])
         XCTAssertEqual(h.step, .streaming)
     }
 
