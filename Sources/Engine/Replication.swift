@@ -231,6 +231,32 @@ extension Engine {
         }
     }
 
+    // MARK: persistence of the replication history
+
+    /// Redis's rdbPopulateSaveInfo: with a backlog, the RDB records the stream's id, offset and
+    /// db so a restarted replica can PSYNC instead of a full sync.
+    func replicationSaveInfo() -> [(String, String)] {
+        let r = replication
+        guard r.backlog != nil else { return [] }
+        let db = r.isReplica ? (r.masterClient?.db ?? r.masterDb) : max(0, propagation.repl.selectedDb)
+        return [("repl-stream-db", String(db)), ("repl-id", r.replid), ("repl-offset", String(r.offset))]
+    }
+
+    /// At start-up as a replica: adopt the history an RDB file recorded (PSYNC names it).
+    public func restoreReplicationInfo(_ aux: [(String, String)]) -> Bool {
+        func get(_ k: String) -> String? { aux.first { $0.0 == k }?.1 }
+        guard let id = get("repl-id"), id.utf8.count == 40, let off = get("repl-offset").flatMap({ Int64($0) }),
+              let db = get("repl-stream-db").flatMap({ Int($0) }) else { return false }
+        let r = replication
+        r.replid = id
+        r.offset = off
+        r.masterDb = db
+        r.hasSynced = true
+        r.backlog = nil
+        ensureBacklog()
+        return true
+    }
+
     // MARK: role changes
 
     /// The replica finished loading a full sync: adopt the master's history.

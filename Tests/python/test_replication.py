@@ -316,3 +316,26 @@ def test_replica_aof_holds_the_synced_dataset(tmp_path, servers):
     replica.stop()
     replica.start()
     assert snapshot(client(replica)) == before == snapshot(m)
+
+
+def test_restarted_replica_continues_from_its_rdb(tmp_path, servers):
+    master = start(tmp_path, "master")
+    servers.append(master)
+    m = client(master)
+    m.set("k", "1")
+    replica = start(tmp_path, "replica", "keyward", "--replicaof", master.host, str(master.port))
+    servers.append(replica)
+    wait_until(lambda: synced(master, replica), "first sync")
+    client(master, 2).set("in-db2", "x")   # the stream's db is recorded too
+    wait_until(lambda: synced(master, replica), "stream")
+    client(replica).save()
+    replica.stop()
+    # No SELECT before this one: the replica must resume in the db its file recorded.
+    client(master, 2).set("while-down-db2", "y")
+    m.set("while-down", "1")
+    replica.start()
+    wait_until(lambda: synced(master, replica), "resync after restart")
+    assert client(replica).get("while-down") == b"1"
+    assert client(replica, 2).get("while-down-db2") == b"y"
+    stats = m.info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
