@@ -115,7 +115,19 @@ extension Engine {
     // MARK: syncs
 
     /// The RDB image for a full sync. One function so a background snapshot can replace it.
-    func replicationSnapshot(into out: inout ByteBuffer) throws {
+    /// A replica with `capa eof` gets Redis's disk-less framing (`$EOF:<mark>` … `<mark>`), so
+    /// the image is written straight into its buffer; others get `$<len>`.
+    func replicationSnapshot(into out: inout ByteBuffer, eof: Bool) throws {
+        if eof {
+            let mark = randomHex(40)
+            out.append("$EOF:\(mark)\r\n")
+            var buf = ByteBuffer(capacity: 0)
+            swap(&buf, &out)
+            defer { swap(&buf, &out) }
+            try writeRdb { buf.append($0) }
+            buf.append(mark)
+            return
+        }
         var image = ByteBuffer(capacity: 1 << 16)
         try writeRdb { image.append($0) }
         out.append("$\(image.readableCount)\r\n")
@@ -146,7 +158,7 @@ extension Engine {
             ensureBacklog()
             if psync { cl.out.append("+FULLRESYNC \(r.replid) \(r.offset)\r\n") }
             do {
-                try replicationSnapshot(into: &cl.out)
+                try replicationSnapshot(into: &cl.out, eof: entry.capas.contains("eof"))
             } catch {
                 c.error("ERR snapshot failed: \(error)")
                 return

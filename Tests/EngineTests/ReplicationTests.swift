@@ -134,6 +134,12 @@ final class ReplicationCommandTests: XCTestCase {
         let id = h.engine.replication.replid
         XCTAssertTrue(reply.hasPrefix("+FULLRESYNC \(id) 0\r\n$"), reply)
         XCTAssertTrue(reply.contains("REDIS0010"))
+        // capa eof: disk-less framing, readable by the replica's parser up to the last byte.
+        let payload = Array(reply.utf8).drop { $0 != UInt8(ascii: "$") }
+        XCTAssertTrue(payload.starts(with: Array("$EOF:".utf8)))
+        var reader = RdbPayloadReader()
+        XCTAssertEqual(try Array(payload).withUnsafeBytes { try reader.feed($0) }, .done(consumed: payload.count))
+        XCTAssertTrue(reader.payload.starts(with: Array("REDIS0010".utf8)))
         replica.client.out.clear()
         h.raw(["SET", "a", "1"])
         let stream = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
@@ -149,7 +155,9 @@ final class ReplicationCommandTests: XCTestCase {
         // Partial resync from inside the backlog.
         let late = EngineHarness(engine: h.engine, id: 3)
         XCTAssertEqual(late.raw(["PSYNC", id, "24"]), "+CONTINUE\r\n" + String(decoding: Array(stream.utf8).dropFirst(23), as: UTF8.self))
-        XCTAssertTrue(late.raw(["PSYNC", "0000", "24"]).hasPrefix("+FULLRESYNC"))
+        let full = late.raw(["PSYNC", "0000", "24"])
+        XCTAssertTrue(full.hasPrefix("+FULLRESYNC \(id) \(stream.utf8.count)\r\n$"), full)   // no capa eof: $<len>
+        XCTAssertFalse(full.contains("$EOF:"))
     }
 
     func testWaitBlocksUntilTimeout() {
