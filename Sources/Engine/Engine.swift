@@ -168,6 +168,10 @@ public final class Engine {
                 rejectCall(client, "READONLY You can't write against a read only replica.", cmd, argv)
                 return
             }
+            if !cmd.flags.contains(.stale) && !replication.serveStaleData && replication.linkState != "connected" {
+                rejectCall(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd, argv)
+                return
+            }
         }
         // Redis's processCommand: evict first, then refuse commands that may grow memory (in
         // MULTI any command being queued). A script's commands don't evict mid-script; a

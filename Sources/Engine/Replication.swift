@@ -53,6 +53,9 @@ public final class ReplicationState {
     var getackPending = false
     var lastPing: Int64 = 0
     var readOnlyFlag = true
+    /// replica-serve-stale-data: with "no", a replica without its master answers only
+    /// stale-flagged commands (INFO, REPLICAOF, ...).
+    public var serveStaleData = true
     /// INFO stats: sync_full, sync_partial_ok, sync_partial_err.
     public var syncFull: Int64 = 0
     public var syncPartialOK: Int64 = 0

@@ -13,6 +13,8 @@ extension Engine {
     func installReplicationHooks() {
         replication.readOnlyFlag = config.bool("replica-read-only")
         config.onChange("replica-read-only") { [unowned self] v in self.replication.readOnlyFlag = v.boolValue }
+        replication.serveStaleData = config.bool("replica-serve-stale-data")
+        config.onChange("replica-serve-stale-data") { [unowned self] v in self.replication.serveStaleData = v.boolValue }
         clientGoneHooks.append { [unowned self] c in self.replicationClientGone(c) }
         let refreshMin: (ConfigValue) -> Void = { [unowned self] _ in
             let lag = self.config.int("min-replicas-max-lag")

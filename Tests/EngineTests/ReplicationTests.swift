@@ -195,6 +195,9 @@ final class ReplicationCommandTests: XCTestCase {
         XCTAssertTrue(h.raw(["INFO", "replication"]).contains("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:1\r\nmaster_link_status:down"))
         XCTAssertEqual(h.run("ROLE"), .array([.bulk(Array("slave".utf8)), .bulk(Array("127.0.0.1".utf8)), .integer(1),
                                              .bulk(Array("connect".utf8)), .integer(-1)]))
+        XCTAssertEqual(h.raw(["CONFIG", "SET", "replica-serve-stale-data", "no"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["GET", "k"]), "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n")
+        XCTAssertTrue(h.raw(["INFO", "replication"]).hasPrefix("$"))
     }
 }
 
