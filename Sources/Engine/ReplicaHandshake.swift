@@ -5,7 +5,7 @@
 
 public final class ReplicaHandshake {
     public enum Step: Equatable {
-        case idle, ping, auth, port, capa, psync, rdb, streaming, failed
+        case idle, ping, auth, port, ip, capa, psync, rdb, streaming, failed
     }
 
     public enum Action: Equatable {
@@ -23,6 +23,8 @@ public final class ReplicaHandshake {
     }
 
     public let listeningPort: Int
+    /// replica-announce-ip: sent as REPLCONF ip-address when set.
+    public var announceIP: String? = nil
     public let auth: (user: String?, password: String)?
     /// What PSYNC asks for: nil sends `PSYNC ? -1`.
     public let cached: (replid: String, offset: Int64)?
@@ -112,8 +114,13 @@ public final class ReplicaHandshake {
             return sendPort()
         case .port:
             // Errors are only logged by Redis (old masters don't know REPLCONF).
-            step = .capa
-            return [.send(Self.command(["REPLCONF", "capa", "eof", "capa", "psync2"]))]
+            if let ip = announceIP {
+                step = .ip
+                return [.send(Self.command(["REPLCONF", "ip-address", ip]))]
+            }
+            return sendCapa()
+        case .ip:
+            return sendCapa()
         case .capa:
             step = .psync
             let c = cached.map { [$0.replid, String($0.offset)] } ?? ["?", "-1"]
@@ -134,6 +141,11 @@ public final class ReplicaHandshake {
         default:
             return []
         }
+    }
+
+    func sendCapa() -> [Action] {
+        step = .capa
+        return [.send(Self.command(["REPLCONF", "capa", "eof", "capa", "psync2"]))]
     }
 
     func sendPort() -> [Action] {

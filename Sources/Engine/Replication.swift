@@ -53,6 +53,10 @@ public final class ReplicationState {
     var getackPending = false
     var lastPing: Int64 = 0
     var readOnlyFlag = true
+    /// When the last replica left (repl-backlog-ttl frees the backlog after that long).
+    var noReplicasSince: Int64 = 0
+    /// The effects stream's sink into the backlog is installed.
+    var feeding = false
     /// replica-serve-stale-data: with "no", a replica without its master answers only
     /// stale-flagged commands (INFO, REPLICAOF, ...).
     public var serveStaleData = true
@@ -75,6 +79,9 @@ extension Engine {
         let r = replication
         guard r.backlog == nil else { return }
         r.backlog = ReplBacklog(size: Int(config.int("repl-backlog-size")), masterOffset: r.offset)
+        // One sink for the life of the backlog (a re-created backlog must not add a second).
+        guard !r.feeding else { return }
+        r.feeding = true
         propagation.repl.sinks.append { [unowned self] bytes in
             // A replica relays its master's bytes instead (feedReplicationStream from the link).
             if !self.replication.isReplica { self.feedReplicationStream(bytes) }
@@ -240,6 +247,23 @@ extension Engine {
         let timeout = config.int("repl-timeout") * 1000
         for e in r.replicas where !e.prePsync && now - e.ackTime > timeout && !e.client.closeASAP {
             e.client.closeASAP = true
+        }
+        // repl-backlog-ttl: a master alone for that long frees its backlog; as nobody can
+        // continue from it any more, the history starts over (Redis's replicationCron).
+        if r.replicas.isEmpty && !r.isReplica && r.backlog != nil {
+            if r.noReplicasSince == 0 { r.noReplicasSince = now }
+            let ttl = config.int("repl-backlog-ttl") * 1000
+            if ttl > 0 && now - r.noReplicasSince > ttl {
+                r.backlog = nil
+                // Nothing consumes the stream any more: stop encoding it.
+                propagation.repl.sinks.removeAll()
+                r.feeding = false
+                r.replid = randomHex(40)
+                r.replid2 = String(repeating: "0", count: 40)
+                r.secondOffset = -1
+            }
+        } else {
+            r.noReplicasSince = 0
         }
         if let size = r.backlog?.size, Int64(size) != config.int("repl-backlog-size") {
             r.backlog!.resize(Int(config.int("repl-backlog-size")))

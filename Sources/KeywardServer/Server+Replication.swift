@@ -59,7 +59,10 @@ extension Server {
         // PSYNC names our history: the master's id once synced, or ours (a former master
         // joining its promoted replica can continue).
         let cached: (replid: String, offset: Int64)? = (r.hasSynced || r.backlog != nil) ? (r.replid, r.offset + 1) : nil
-        let hs = ReplicaHandshake(listeningPort: port, auth: auth, cached: cached)
+        let announcedPort = Int(engine.config.int("replica-announce-port"))
+        let hs = ReplicaHandshake(listeningPort: announcedPort != 0 ? announcedPort : port, auth: auth, cached: cached)
+        let ip = engine.config.string("replica-announce-ip")
+        if !ip.isEmpty { hs.announceIP = ip }
         let link = ReplicaLink(fd: fd, server: self, handshake: hs)
         do { try loop.add(fd, link, write: true) } catch { closeSocket(fd); return }
         replicaLink = link
@@ -146,8 +149,14 @@ extension Server {
                 lastReconnectAttempt = now
                 connectToMaster()
             }
-        } else if r.masterClient != nil && now - lastReplicaAck >= 1000 {
-            sendReplicaAck()
+        } else if let m = r.masterClient {
+            // A master silent for repl-timeout (it PINGs every repl-ping-replica-period) is gone.
+            if now - m.lastInteraction > engine.config.int("repl-timeout") * 1000 {
+                log(.warning, "MASTER timeout: no data nor PING received...")
+                if let c = connections[m.fd] { close(c) }
+            } else if now - lastReplicaAck >= 1000 {
+                sendReplicaAck()
+            }
         }
     }
 

@@ -114,6 +114,15 @@ final class ReplicaHandshakeTests: XCTestCase {
                        [.continued(replid: id), .stream(Array("*1\r\n$4\r\nPING\r\n".utf8))])
     }
 
+    func testAnnouncedIP() {
+        let h = ReplicaHandshake(listeningPort: 9, auth: nil, cached: nil)
+        h.announceIP = "10.0.0.1"
+        _ = h.start()
+        _ = h.feed(Array("+PONG\r\n".utf8))
+        XCTAssertEqual(sent(h.feed(Array("+OK\r\n".utf8))), ["*3\r\n$8\r\nREPLCONF\r\n$10\r\nip-address\r\n$8\r\n10.0.0.1\r\n"])
+        XCTAssertEqual(sent(h.feed(Array("+OK\r\n".utf8))).first?.contains("capa"), true)
+    }
+
     func testErrorsRetry() {
         let h = ReplicaHandshake(listeningPort: 1, auth: nil, cached: nil)
         _ = h.start()
@@ -227,5 +236,50 @@ final class MinReplicasTests: XCTestCase {
         XCTAssertEqual(h.raw(["SET", "k", "v"]), "-NOREPLICAS Not enough good replicas to write.\r\n")
         XCTAssertEqual(h.raw(["CONFIG", "SET", "min-replicas-max-lag", "0"]), "+OK\r\n")
         XCTAssertEqual(h.raw(["SET", "k", "v"]), "+OK\r\n")
+    }
+}
+
+final class BacklogTTLTests: XCTestCase {
+    func testAloneMasterFreesItsBacklog() {
+        let h = EngineHarness()
+        let replica = EngineHarness(engine: h.engine, id: 2)
+        _ = replica.raw(["PSYNC", "?", "-1"])
+        let id = h.engine.replication.replid
+        h.engine.clientGone(replica.client)
+        XCTAssertEqual(h.raw(["CONFIG", "SET", "repl-backlog-ttl", "10"]), "+OK\r\n")
+        h.engine.replicationCron()
+        XCTAssertNotNil(h.engine.replication.backlog)
+        h.engine.now += 11_000
+        h.engine.replicationCron()
+        XCTAssertNil(h.engine.replication.backlog)
+        XCTAssertNotEqual(h.engine.replication.replid, id)
+        XCTAssertTrue(h.raw(["INFO", "replication"]).contains("repl_backlog_active:0"))
+        XCTAssertFalse(h.engine.propagation.active)
+        // A new replica starts a new backlog fed once.
+        let again = EngineHarness(engine: h.engine, id: 3)
+        _ = again.raw(["PSYNC", "?", "-1"])
+        again.client.out.clear()
+        let before = h.engine.replication.offset
+        h.raw(["SET", "k", "v"])
+        XCTAssertEqual(h.engine.replication.offset - before, Int64(again.client.out.readableCount))
+        XCTAssertEqual(h.engine.propagation.repl.sinks.count, 1)
+    }
+
+    func testResyncedThenPromotedReplicaFeedsOnce() {
+        let h = EngineHarness()
+        let r = h.engine.replication
+        r.masterHost = "127.0.0.1"
+        h.engine.setReplicaMode(true)
+        h.engine.replicationDidFullSync(replid: String(repeating: "a", count: 40), offset: 10)
+        h.engine.replicationDidFullSync(replid: String(repeating: "b", count: 40), offset: 20)
+        h.engine.replicationPromote()
+        h.engine.setReplicaMode(false)
+        XCTAssertEqual(r.replid2, String(repeating: "b", count: 40))
+        XCTAssertEqual(r.secondOffset, 21)
+        let replica = EngineHarness(engine: h.engine, id: 2)
+        XCTAssertEqual(replica.raw(["PSYNC", String(repeating: "b", count: 40), "21"]), "+CONTINUE\r\n")
+        replica.client.out.clear()
+        h.raw(["SET", "k", "v"])
+        XCTAssertEqual(r.offset - 20, Int64(replica.client.out.readableCount))
     }
 }
