@@ -90,6 +90,8 @@ enum ReplicationCommands {
         if c.argv.isEqual(1, "no") && c.argv.isEqual(2, "one") {
             if r.isReplica {
                 e.replicationPromote()
+                e.config.setInternal("replicaof", ["no", "one"])   // CONFIG REWRITE follows
+                e.setReplicaMode(false)
                 r.onReplicaOf?(nil, 0)
             }
             c.ok()
@@ -110,6 +112,8 @@ enum ReplicationCommands {
         r.linkState = "connect"
         r.linkDownSince = 0
         e.disconnectReplicas()
+        e.config.setInternal("replicaof", [host, String(port)])
+        e.setReplicaMode(true)
         r.onReplicaOf?(host, Int(port))
         c.ok()
     }

@@ -204,9 +204,15 @@ final class ReplicationCommandTests: XCTestCase {
         XCTAssertTrue(h.raw(["INFO", "replication"]).contains("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:1\r\nmaster_link_status:down"))
         XCTAssertEqual(h.run("ROLE"), .array([.bulk(Array("slave".utf8)), .bulk(Array("127.0.0.1".utf8)), .integer(1),
                                              .bulk(Array("connect".utf8)), .integer(-1)]))
+        XCTAssertEqual(h.raw(["REPLICAOF", "10.0.0.9", "7000"]), "+OK\r\n")
+        XCTAssertEqual(h.engine.config.string("replicaof"), "10.0.0.9 7000")
+        XCTAssertEqual(h.raw(["REPLICAOF", "10.0.0.9", "7000"]), "+OK Already connected to specified master\r\n")
         XCTAssertEqual(h.raw(["CONFIG", "SET", "replica-serve-stale-data", "no"]), "+OK\r\n")
         XCTAssertEqual(h.raw(["GET", "k"]), "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n")
         XCTAssertTrue(h.raw(["INFO", "replication"]).hasPrefix("$"))
+        XCTAssertEqual(h.raw(["REPLICAOF", "NO", "ONE"]), "+OK\r\n")
+        XCTAssertEqual(h.engine.config.string("replicaof"), "")
+        XCTAssertEqual(h.engine.role, "master")
     }
 }
 
