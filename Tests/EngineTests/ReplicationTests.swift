@@ -289,3 +289,12 @@ final class BacklogTTLTests: XCTestCase {
         XCTAssertEqual(r.offset - 20, Int64(replica.client.out.readableCount))
     }
 }
+
+final class ReplicaofConfigTests: XCTestCase {
+    func testQuotedMultiArgIsSplitAsRedis70() throws {
+        let store = ConfigStore()
+        try ConfigFile.apply("replicaof \"10.0.0.1 6379\"\nsave \"60 1\"\n", into: store, include: { _ in [] })
+        XCTAssertEqual(store.string("replicaof"), "10.0.0.1 6379")
+        XCTAssertEqual(store.string("save"), "60 1")
+    }
+}
