@@ -16,6 +16,10 @@ public final class ReplicaEntry {
     public var capas: Set<String> = []
     /// Attached with SYNC: pre-PSYNC replicas never ack, so they never time out.
     public var prePsync = false
+    /// After an `$EOF:` payload the stream waits for the replica's first ACK: Redis's replica
+    /// looks for the marker at the end of what it read, so nothing may follow it until then
+    /// (Redis's repl_start_cmd_stream_on_ack).
+    var held: [UInt8]? = nil
     /// out.count just after the RDB payload: bytes before it don't count against the limit.
     var rdbEnd = 0
     init(client: ClientState) { self.client = client }
@@ -95,6 +99,7 @@ extension Engine {
         r.backlog!.append(bytes)
         r.offset += Int64(bytes.count)
         for e in r.replicas where !e.client.closeASAP {
+            if e.held != nil { e.held!.append(contentsOf: bytes); continue }
             e.client.out.append(bytes)
             checkReplicaOutputLimit(e)
         }
@@ -168,7 +173,9 @@ extension Engine {
             ensureBacklog()
             if psync { cl.out.append("+FULLRESYNC \(r.replid) \(r.offset)\r\n") }
             do {
-                try replicationSnapshot(into: &cl.out, eof: entry.capas.contains("eof"))
+                let eof = entry.capas.contains("eof")
+                try replicationSnapshot(into: &cl.out, eof: eof)
+                if eof { entry.held = [] }
             } catch {
                 c.error("ERR snapshot failed: \(error)")
                 return
@@ -201,6 +208,11 @@ extension Engine {
 
     func replicaAcked(_ c: ClientState, _ offset: Int64) {
         guard let e = replication.replicas.first(where: { $0.client === c }) else { return }
+        if let held = e.held {
+            e.held = nil
+            c.out.append(held)
+            checkReplicaOutputLimit(e)
+        }
         if offset > e.ackOffset { e.ackOffset = offset }
         e.ackTime = now
         serveWaiters()

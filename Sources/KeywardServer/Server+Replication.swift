@@ -106,6 +106,7 @@ extension Server {
         r.linkState = "connected"
         r.linkDownSince = 0
         lastReplicaAck = 0
+        masterTransaction.removeAll()
         log(.notice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization or finished the full sync.")
         if !leftover.isEmpty {
             c.query.append(leftover)
@@ -122,6 +123,18 @@ extension Server {
         if r.ackRequested {
             r.ackRequested = false
             sendReplicaAck()
+        }
+        // Inside MULTI nothing is applied yet: the offset moves (and the bytes are relayed) at
+        // EXEC, so a link lost mid-transaction resumes from MULTI (Redis's commandProcessed).
+        if c.client.multi != nil {
+            masterTransaction.append(contentsOf: bytes)
+            return
+        }
+        if !masterTransaction.isEmpty {
+            masterTransaction.append(contentsOf: bytes)
+            masterTransaction.withUnsafeBytes { engine.feedReplicationStream($0) }
+            masterTransaction.removeAll(keepingCapacity: true)
+            return
         }
         engine.feedReplicationStream(bytes)
     }

@@ -36,6 +36,8 @@ public final class Server {
     var replicaLink: ReplicaLink? = nil
     var lastReplicaAck: Int64 = 0
     var lastReconnectAttempt: Int64 = 0
+    /// The master's stream bytes of a transaction not yet EXECed (Server+Replication.swift).
+    var masterTransaction: [UInt8] = []
 
     public init(engine: Engine, options: ServerOptions) throws {
         self.engine = engine

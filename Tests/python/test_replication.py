@@ -339,3 +339,64 @@ def test_restarted_replica_continues_from_its_rdb(tmp_path, servers):
     assert client(replica, 2).get("while-down-db2") == b"y"
     stats = m.info("stats")
     assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1)
+
+
+@pytest.mark.parametrize("replica_kind", ["keyward", "redis"])
+def test_stream_under_load_with_dropped_links(tmp_path, servers, replica_kind):
+    """Mixed writes (transactions, scripts, TTLs, several dbs) while the link is killed
+    repeatedly from both sides: the replica ends equal to the master."""
+    import random
+    import threading
+    master = start(tmp_path, "master")
+    replica = start(tmp_path, "replica", replica_kind)
+    servers += [master, replica]
+    follow(replica, master)
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        rnd = random.Random(7)
+        m = client(master)
+        dbs = [client(master, d) for d in (0, 1, 2)]
+        try:
+            while not stop.is_set():
+                db = rnd.choice(dbs)
+                k = f"k{rnd.randrange(200)}"
+                op = rnd.randrange(8)
+                if op == 0:
+                    db.set(k, rnd.randrange(1000), ex=rnd.randrange(1, 1000))
+                elif op == 1:
+                    db.rpush("l" + k, *range(rnd.randrange(1, 5)))
+                elif op == 2:
+                    db.hincrbyfloat("h" + k, "f", 1.5)
+                elif op == 3:
+                    p = db.pipeline(transaction=True)
+                    p.sadd("s" + k, rnd.randrange(50)).zincrby("z" + k, 2, "m").incr("n" + k)
+                    p.execute()
+                elif op == 4:
+                    m.eval("redis.call('incrby', KEYS[1], 3); redis.call('expire', KEYS[1], 500)", 1, "e" + k)
+                elif op == 5:
+                    db.delete(k)
+                elif op == 6:
+                    db.spop("s" + k)
+                else:
+                    db.lpop("l" + k)
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(e)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        for i in range(6):
+            time.sleep(0.3)
+            if i % 2:
+                client(master).execute_command("CLIENT", "KILL", "TYPE", "replica")
+            else:
+                client(replica).execute_command("CLIENT", "KILL", "TYPE", "master")
+    finally:
+        stop.set()
+        t.join(30)
+    assert not errors
+    wait_until(lambda: synced(master, replica), "the replica to catch up")
+    for d in (0, 1, 2):
+        assert snapshot(client(replica, d)) == snapshot(client(master, d))
