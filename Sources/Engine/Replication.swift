@@ -56,7 +56,8 @@ public final class ReplicationState {
     var waiters: [(client: ClientState, offset: Int64, count: Int)] = []
     var getackPending = false
     var lastPing: Int64 = 0
-    var readOnlyFlag = true
+    /// replica-read-only (mirrored from the config).
+    public var readOnly = true
     /// When the last replica left (repl-backlog-ttl frees the backlog after that long).
     var noReplicasSince: Int64 = 0
     /// The effects stream's sink into the backlog is installed.

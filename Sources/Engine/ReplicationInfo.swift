@@ -1,18 +1,10 @@
 // INFO replication (field names and order as Redis 7.0's genRedisInfoString) and the
 // replication hooks the engine installs at start.
 
-extension ReplicationState {
-    /// replica-read-only (mirrored from the config).
-    public var readOnly: Bool {
-        get { readOnlyFlag }
-        set { readOnlyFlag = newValue }
-    }
-}
-
 extension Engine {
     func installReplicationHooks() {
-        replication.readOnlyFlag = config.bool("replica-read-only")
-        config.onChange("replica-read-only") { [unowned self] v in self.replication.readOnlyFlag = v.boolValue }
+        replication.readOnly = config.bool("replica-read-only")
+        config.onChange("replica-read-only") { [unowned self] v in self.replication.readOnly = v.boolValue }
         replication.serveStaleData = config.bool("replica-serve-stale-data")
         config.onChange("replica-serve-stale-data") { [unowned self] v in self.replication.serveStaleData = v.boolValue }
         clientGoneHooks.append { [unowned self] c in self.replicationClientGone(c) }
