@@ -209,7 +209,10 @@ public final class Engine {
         let start = monotonicMicros()
         executionDepth += 1
         if propagation.active {
+            let offset = replication.offset
             runPropagating(client, argv, cmd) { cmd.handler(Call(engine: self, client: client, argv: argv)) }
+            // WAIT waits for the stream up to this client's last write (Redis's c->woff).
+            if replication.offset != offset { replication.writeOffsets[client.id] = replication.offset }
         } else {
             cmd.handler(Call(engine: self, client: client, argv: argv))
         }

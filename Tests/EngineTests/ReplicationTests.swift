@@ -176,6 +176,8 @@ final class ReplicationCommandTests: XCTestCase {
         let replica = EngineHarness(engine: h.engine, id: 2)
         _ = replica.raw(["PSYNC", "?", "-1"])
         h.raw(["SET", "k", "v"])
+        // Another client that wrote nothing waits for nothing (its write offset is 0).
+        XCTAssertEqual(EngineHarness(engine: h.engine, id: 5).raw(["WAIT", "1", "100"]), ":1\r\n")
         XCTAssertEqual(h.raw(["WAIT", "1", "100"]), "")
         XCTAssertNotNil(h.client.blocked)
         h.engine.now += 200
