@@ -30,6 +30,7 @@ public final class CommandTable {
             AofCommands.specs(),
             TransactionCommands.specs(),
             PersistenceCommands.specs(),
+            ReplicationCommands.specs(),
         ]
     }
 

@@ -131,9 +131,15 @@ public enum ConfigFile {
             if words.isEmpty { continue }
             let argv = words.map { String(decoding: $0, as: UTF8.self) }
             let name = argv[0].lowercased()
-            let args = Array(argv.dropFirst())
+            var args = Array(argv.dropFirst())
             if let i = store.slot(name) {
                 let e = store.entries[i]
+                // Redis 7.0: a multi-arg config given one non-empty argument is split again, so
+                // `--replicaof "host port"` and `--save "60 1"` work from the command line.
+                if e.flags.contains(.multiArg) && args.count == 1 && !args[0].isEmpty,
+                   let split = args[0].withCString({ p in splitArgs(UnsafeRawBufferPointer(start: p, count: strlen(p))) }) {
+                    args = split.map { String(decoding: $0, as: UTF8.self) }
+                }
                 if !e.flags.contains(.multiArg) && args.count != 1 { throw fail("wrong number of arguments") }
                 let appending: Bool
                 if case .special(.save) = e.kind { appending = store.saveLoadedFromFile; store.saveLoadedFromFile = true }

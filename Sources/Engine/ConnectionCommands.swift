@@ -123,7 +123,7 @@ enum ConnectionCommands {
         c.bulk("proto"); c.int(Int64(ver.rawValue))
         c.bulk("id"); c.int(c.client.id)
         c.bulk("mode"); c.bulk(c.engine.mode)
-        c.bulk("role"); c.bulk(c.engine.role)
+        c.bulk("role"); c.bulk(c.engine.replication.isReplica ? "replica" : "master")
         c.bulk("modules"); c.array(0)
     }
 
@@ -164,5 +164,5 @@ extension Engine {
     /// "standalone", "cluster" or "sentinel".
     public var mode: String { "standalone" }
     /// "master" or "replica".
-    public var role: String { "master" }
+    public var role: String { replication.isReplica ? "slave" : "master" }
 }

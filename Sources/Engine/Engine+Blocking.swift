@@ -13,6 +13,8 @@ public enum BlockTimeoutReply {
     case nullArray
     /// `$-1` in RESP2, `_` in RESP3 (BLMOVE, BRPOPLPUSH).
     case null
+    /// The command writes its own reply (WAIT: the number of acks so far).
+    case custom((ClientState) -> Void)
 }
 
 public final class BlockedState {
@@ -178,6 +180,7 @@ extension Engine {
         switch st.onTimeout {
         case .nullArray: c.out.writeNullArray(c.proto)
         case .null: c.out.writeNull(c.proto)
+        case .custom(let reply): reply(c)
         }
     }
 }

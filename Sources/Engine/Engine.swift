@@ -98,6 +98,15 @@ public final class Engine {
     public var whileBusy: (() -> Void)? = nil
     /// RDB save/load bookkeeping (Persistence.swift).
     public let persistence = PersistenceState()
+    /// Master/replica state (Replication.swift).
+    public let replication = ReplicationState()
+    /// True on a replica: expired keys are not deleted locally (the master's DELs do it); reads
+    /// from normal clients treat them as missing, the master client sees them.
+    public internal(set) var replicaKeepsExpired = false
+    /// The running command comes from the master link (replica role only).
+    var applyingMaster = false
+    /// min-replicas-to-write when min-replicas-max-lag is set too (0 = off).
+    var minReplicasToWrite = 0
 
     public init(databases: Int = 16, hashSeed: UInt64 = UInt64.random(in: 1...UInt64.max)) {
         self.hashSeed = hashSeed
@@ -116,6 +125,7 @@ public final class Engine {
         installTransactionHooks()
         installPersistenceHooks()
         installEvictionHooks()
+        installReplicationHooks()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }
@@ -152,10 +162,25 @@ public final class Engine {
             rejectCall(client, WireError.noAuth, cmd, argv)
             return
         }
+        if replicaKeepsExpired {
+            if executionDepth == 0 { applyingMaster = client.isMaster }
+            if !client.isMaster && cmd.flags.contains(.write) && replication.readOnly {
+                rejectCall(client, "READONLY You can't write against a read only replica.", cmd, argv)
+                return
+            }
+            if !cmd.flags.contains(.stale) && !replication.serveStaleData && replication.linkState != "connected" {
+                rejectCall(client, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", cmd, argv)
+                return
+            }
+        }
         // Redis's processCommand: evict first, then refuse commands that may grow memory (in
         // MULTI any command being queued). A script's commands don't evict mid-script; a
         // denyoom one is refused while over the limit.
-        if eviction.maxmemory != 0 && !scriptBusy {
+        if minReplicasToWrite > 0 && cmd.flags.contains(.write) && !hasGoodReplicas {
+            rejectCall(client, "NOREPLICAS Not enough good replicas to write.", cmd, argv)
+            return
+        }
+        if eviction.maxmemory != 0 && !scriptBusy && !client.isMaster {
             let queuing = client.multi != nil && !TransactionCommands.runsInMulti(cmd)
             let refuse = executionDepth == 0 ? mustRejectForOOM(cmd, queuing: queuing)
                                              : cmd.flags.contains(.denyOOM) && isOverMaxmemory
@@ -184,7 +209,10 @@ public final class Engine {
         let start = monotonicMicros()
         executionDepth += 1
         if propagation.active {
+            let offset = replication.offset
             runPropagating(client, argv, cmd) { cmd.handler(Call(engine: self, client: client, argv: argv)) }
+            // WAIT waits for the stream up to this client's last write (Redis's c->woff).
+            if replication.offset != offset { replication.writeOffsets[client.id] = replication.offset }
         } else {
             cmd.handler(Call(engine: self, client: client, argv: argv))
         }
@@ -239,6 +267,7 @@ public final class Engine {
     /// Deletes `key` if its TTL has passed (Redis's keyIsExpired: `now > at`); true if it did.
     @inline(__always) func expireIfNeeded(_ d: Database, _ key: UnsafeRawBufferPointer) -> Bool {
         guard d.volatileCount > 0, let at = d.expireTime(key), now > at else { return false }
+        if replicaKeepsExpired { return !applyingMaster }
         d.remove(key)
         stats.expiredKeys += 1
         keyExpired(db: d.index, key)
@@ -270,6 +299,7 @@ public final class Engine {
     @inline(__always) func liveSlot(_ d: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
         guard let s = d.findSlot(key) else { return nil }
         if d.volatileCount > 0, let at = d.expireTime(at: s), now > at {
+            if replicaKeepsExpired { return applyingMaster ? s : nil }
             d.remove(at: s)
             stats.expiredKeys += 1
             keyExpired(db: d.index, key)

@@ -67,9 +67,13 @@ enum KeyCommands {
     /// Redis's dbRandomKey: a volatile pick that turns out expired is reclaimed and we retry.
     static func randomKey(_ c: Call) {
         let d = c.db
+        // A replica deletes nothing on read: after 100 expired picks it returns one anyway, as
+        // Redis does, instead of looping forever over a db of expired keys.
+        var tries = 100
         while let k = d.randomKey() {
             let expired = k.withBytes { c.engine.expireIfNeeded(d, $0) }
-            if !expired { c.bulk(k); return }
+            tries -= 1
+            if !expired || (c.engine.replicaKeepsExpired && tries == 0) { c.bulk(k); return }
         }
         c.null()
     }

@@ -50,6 +50,8 @@ extension Engine {
         o.verifyChecksum = config.bool("rdbchecksum")
         o.now = now
         o.limits = limits
+        // A replica keeps expired keys: the master's DELs remove them (Redis's rdbLoad).
+        o.skipExpired = !replicaKeepsExpired
         return o
     }
 
@@ -57,6 +59,7 @@ extension Engine {
     public func writeRdb(_ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         let w = RdbWriter(compression: config.bool("rdbcompression"), sink: sink)
         w.writeHeader(now: now, usedMemory: Int(ProcessMemory.rss()))
+        for (k, v) in replicationSaveInfo() { w.writeAux(k, v) }
         for code in scripting.libraryCodes { w.writeFunction(code) }
         for d in dbs { try w.writeDatabase(d) }
         try w.finish(checksum: config.bool("rdbchecksum"))

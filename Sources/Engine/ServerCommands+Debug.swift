@@ -33,7 +33,7 @@ extension ServerCommands {
             let text = a.string(2)
             c.error(text.hasPrefix("-") ? String(text.dropFirst()) : "ERR " + text)
         case ("change-repl-id", 2):
-            c.engine.serverState.replicationId = randomHex(40)
+            c.engine.replication.replid = randomHex(40)
             c.ok()
         case ("object", 3):
             debugObject(c)

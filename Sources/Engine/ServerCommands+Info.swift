@@ -203,21 +203,7 @@ extension ServerCommands {
             return f
         }
 
-        static func replication(_ e: Engine) -> InfoFields {
-            var f = InfoFields()
-            f.add("role", e.role)
-            f.add("connected_slaves", "0")
-            f.add("master_failover_state", "no-failover")
-            f.add("master_replid", e.serverState.replicationId)
-            f.add("master_replid2", String(repeating: "0", count: 40))
-            f.add("master_repl_offset", "0")
-            f.add("second_repl_offset", "-1")
-            f.add("repl_backlog_active", "0")
-            f.add("repl_backlog_size", e.config.string("repl-backlog-size"))
-            f.add("repl_backlog_first_byte_offset", "0")
-            f.add("repl_backlog_histlen", "0")
-            return f
-        }
+        static func replication(_ e: Engine) -> InfoFields { e.replicationInfo() }
 
         static func cpu() -> InfoFields {
             var f = InfoFields()

@@ -76,6 +76,7 @@ final class Connection: FileEventHandler {
                 finishBatch()
                 return
             case .skip(let used):
+                if client.isMaster { server.masterCommandApplied(self, UnsafeRawBufferPointer(rebasing: query.readable[0..<used])) }
                 query.readIndex += used
             case .error(let text):
                 client.out.writeError(text)
@@ -90,6 +91,8 @@ final class Connection: FileEventHandler {
                     return
                 }
                 run()
+                // The master's stream: count the bytes, relay them, answer GETACK.
+                if client.isMaster { server.masterCommandApplied(self, UnsafeRawBufferPointer(rebasing: query.readable[0..<used])) }
                 query.readIndex += used
             }
         }
@@ -139,7 +142,8 @@ final class Connection: FileEventHandler {
         executing = false
         // CLIENT REPLY OFF|SKIP: drop what this command wrote.
         let after = client.replyMode
-        if after == .off || before == .skipThis { client.out.count = mark }
+        // The master gets no replies (REPLCONF ACK is written after the command).
+        if after == .off || before == .skipThis || client.isMaster { client.out.count = mark }
         if before == .skipThis && after == .skipThis { client.replyMode = .on }
         if after == .skipNext { client.replyMode = .skipThis }
     }

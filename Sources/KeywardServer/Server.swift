@@ -32,6 +32,12 @@ public final class Server {
     var loadRdbPreamble: (([UInt8]) throws -> Int)? = nil
     /// DUMP payload of a value without a command form (Bloom filters) for AOF rewrites.
     var dumpValue: ((Value) -> [UInt8]?)? = nil
+    /// The replica's link to its master while it handshakes (Server+Replication.swift).
+    var replicaLink: ReplicaLink? = nil
+    var lastReplicaAck: Int64 = 0
+    var lastReconnectAttempt: Int64 = 0
+    /// The master's stream bytes of a transaction not yet EXECed (Server+Replication.swift).
+    var masterTransaction: [UInt8] = []
 
     public init(engine: Engine, options: ServerOptions) throws {
         self.engine = engine
@@ -95,6 +101,7 @@ public final class Server {
             self.log(LogLevel(rawValue: level) ?? .notice, text)
         }
         loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
+        installReplication()
         log(.notice, "Ready to accept connections tcp")
         loop.run()
     }
@@ -176,7 +183,7 @@ public final class Server {
 
     func beforeSleep() {
         engine.now = unixMillis()
-        if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: true) }
+        if engine.serverState.activeExpireEnabled && !isPausedForWrites && !engine.replication.isReplica { engine.activeExpireCycle(fast: true) }
         engine.handleBlockedTimeouts()
         resumeUnblockedClients()
         // Monitors and killed clients may have output without having sent anything.
@@ -187,6 +194,7 @@ public final class Server {
         for s in engine.pubsub.takeWritten() {
             if let c = connections[s.fd] { markPending(c) }
         }
+        flushReplicas()
         // Commands reach the AOF before their replies reach clients.
         aof.flush()
         var i = 0
@@ -240,15 +248,16 @@ public final class Server {
     func cron() {
         engine.now = unixMillis()
         engine.serverCron()
-        if engine.serverState.activeExpireEnabled && !isPausedForWrites { engine.activeExpireCycle(fast: false) }
+        if engine.serverState.activeExpireEnabled && !isPausedForWrites && !engine.replication.isReplica { engine.activeExpireCycle(fast: false) }
         rehashIdleDatabases()
+        replicationCron()
         resumePausedClients()
         aof.cron()
         engine.backgroundSaveCron()
         if options.timeoutSeconds > 0 {
             let limit = Int64(options.timeoutSeconds) * 1000
             // Monitors and subscribers are idle by design (clientsCronHandleTimeout skips them).
-            for (_, c) in connections where !c.client.isMonitor && c.client.pubsub == nil && engine.now - c.client.lastInteraction > limit {
+            for (_, c) in connections where !c.client.isMonitor && !c.client.isReplica && !c.client.isMaster && c.client.pubsub == nil && engine.now - c.client.lastInteraction > limit {
                 close(c)
             }
         }

@@ -62,6 +62,8 @@ public enum Startup {
     static func loadDataFromDisk(_ engine: Engine, _ server: Server) -> Bool {
         if engine.config.bool("appendonly") { return true }   // no AOF yet: nothing to load from
         let file = engine.config.string("dbfilename")
+        // A replica keeps expired keys from its file too (its master deletes them).
+        if !engine.config.string("replicaof").isEmpty { engine.setReplicaMode(true) }
         var start = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         engine.now = unixMillis()
@@ -73,6 +75,9 @@ public enum Startup {
             if let v = info.aux.first(where: { $0.0 == "redis-ver" }) { server.log(.notice, "Loading RDB produced by version \(v.1)") }
             server.log(.notice, "Done loading RDB, keys loaded: \(info.keysLoaded), keys expired: \(info.expiredSkipped).")
             server.log(.notice, "DB loaded from disk: \(cFormat("%.3f", secs)) seconds")
+            if !engine.config.string("replicaof").isEmpty && engine.restoreReplicationInfo(info.aux) {
+                server.log(.notice, "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+            }
             return true
         } catch {
             server.log(.warning, "Fatal error loading the DB (\(file)): \(error). Exiting.")
