@@ -448,8 +448,79 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                      f"{fmt_bytes(r['child'])} | {fmt_bytes(r['total'])} | {r['load']:.2f} ({r['loaded']:,} keys) |{err}")
     lines += ["", "Redis forks: its child's VmRSS counts pages shared with the parent, so parent+child "
               "overstates the real peak (copy-on-write is what grows). Keyward does not fork: the "
-              "snapshot is walked on the engine thread ~1 ms per event-loop iteration, entries are "
+              "snapshot is walked on the engine thread ~100 us per event-loop iteration, entries are "
               "serialized before their first change, file I/O is on a writer thread."]
+    return "\n".join(lines)
+
+
+def info_int(srv: Server, section: str, field: str) -> int:
+    try:
+        return int(info_fields(srv, section).get(field, "0"))
+    except ValueError:
+        return 0
+
+
+def replication(binaries: dict[str, str], workdir: Path, a) -> str:
+    """Full-sync time of a populated master into a fresh replica, then replication lag while
+    redis-benchmark writes to the master: bytes (master offset - replica offset, sampled) and
+    milliseconds (a probe key written to the master, polled on the replica)."""
+    rows = {}
+    for name, binary in binaries.items():
+        args = ["--enable-debug-command", "yes"]
+        m = Server(binary, f"{name}-master", args, workdir=workdir / f"{name}-master").start()
+        r = Server(binary, f"{name}-replica", [], workdir=workdir / f"{name}-replica").start()
+        try:
+            log(f"replication: DEBUG POPULATE {a.repl_keys} into the {name} master")
+            with m.connect(timeout=600) as c:
+                c.execute("DEBUG", "POPULATE", str(a.repl_keys), "key", "16")
+            t0 = time.monotonic()
+            with r.connect(timeout=60) as c:
+                c.execute("REPLICAOF", m.host, str(m.port))
+            while True:
+                info = info_fields(r, "replication")
+                if info.get("master_link_status") == "up" and info.get("master_sync_in_progress") == "0":
+                    break
+                if time.monotonic() - t0 > 600:
+                    raise RuntimeError("full sync did not finish")
+                time.sleep(0.01)
+            sync_secs = time.monotonic() - t0
+            # Lag under load.
+            bench = subprocess.Popen([BENCH, "-h", m.host, "-p", str(m.port), "-t", "set", "-r", "1000000",
+                                      "-n", str(a.repl_load_n), "-c", "50", "-P", "16", "-q"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            lag_bytes, lag_ms = [], []
+            n = 0
+            with m.connect(timeout=60) as mc, r.connect(timeout=60) as rc:
+                while bench.poll() is None:
+                    mo = int(info_fields(m, "replication").get("master_repl_offset", "0"))
+                    ro = int(info_fields(r, "replication").get("slave_repl_offset", "0"))
+                    lag_bytes.append(max(0, mo - ro))
+                    n += 1
+                    mc.execute("SET", "bench:probe", str(n))
+                    t1 = time.monotonic()
+                    while time.monotonic() - t1 < 10:
+                        v = rc.execute("GET", "bench:probe")
+                        if v is not None and (v.decode() if isinstance(v, bytes) else str(v)) == str(n):
+                            break
+                    lag_ms.append((time.monotonic() - t1) * 1000)
+                    time.sleep(0.02)
+            rows[name] = dict(sync=sync_secs, bytes=lag_bytes, ms=lag_ms)
+        finally:
+            r.stop()
+            m.stop()
+    lines = [f"### Replication (full sync of {a.repl_keys:,} keys; lag while redis-benchmark -t set -P 16 "
+             f"-n {a.repl_load_n:,} writes to the master)", "",
+             "| master → replica | full sync s | lag bytes p50 / p99 / max | lag ms p50 / p99 / max | samples |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for name, row in rows.items():
+        b, ms = sorted(row["bytes"]), sorted(row["ms"])
+        q = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0
+        lines.append(f"| {name} → {name} | {row['sync']:.2f} | {q(b, .5):,} / {q(b, .99):,} / {max(b) if b else 0:,} | "
+                     f"{q(ms, .5):.2f} / {q(ms, .99):.2f} / {max(ms) if ms else 0:.2f} | {len(ms)} |")
+    if "keyward" in rows and "redis" in rows:
+        lines += ["", f"Full sync keyward/redis: **{ratio(rows['keyward']['sync'], rows['redis']['sync'])}** "
+                  "(lower is better). Lag ms is the time until a SET on the master is visible on the replica, "
+                  "measured from the benchmark client's side (includes a round trip to each server)."]
     return "\n".join(lines)
 
 
@@ -488,7 +559,9 @@ def main(argv=None):
     ap.add_argument("--bgsave-keys", type=int, default=1_000_000, help="keys for the bgsave part")
     ap.add_argument("--bgsave-value", type=int, default=32, help="value size for the bgsave part")
     ap.add_argument("--idle-secs", type=float, default=2.0, help="seconds of idle SET probing (bgsave part)")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,commands,memory,members,growth,bgsave")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,commands,memory,members,growth,bgsave,replication")
+    ap.add_argument("--repl-keys", type=int, default=1_000_000, help="keys in the replication part's full sync")
+    ap.add_argument("--repl-load-n", type=int, default=2_000_000, help="SETs while measuring replication lag")
     ap.add_argument("--out", help="also write the Markdown here (default bench/out/bench-<time>.md)")
     a = ap.parse_args(argv)
     skip = set(filter(None, a.skip.split(",")))
@@ -519,6 +592,8 @@ def main(argv=None):
         parts += ["", growth(g, workdir, a)]
     if "bgsave" not in skip:
         parts += ["", bgsave(binaries, workdir, a)]
+    if "replication" not in skip:
+        parts += ["", replication(binaries, workdir, a)]
     text = "\n".join(parts) + "\n"
     out = Path(a.out) if a.out else workdir.parent / f"bench-{workdir.name[4:]}.md"
     out.write_text(text)

@@ -401,3 +401,66 @@ def test_stream_under_load_with_dropped_links(tmp_path, servers, master_kind, re
     wait_until(lambda: synced(master, replica), "the replica to catch up")
     for d in (0, 1, 2):
         assert snapshot(client(replica, d)) == snapshot(client(master, d))
+
+
+@pytest.mark.parametrize("replica_kind", ["keyward", "redis"])
+def test_full_sync_of_a_million_keys_under_write_load(tmp_path, servers, replica_kind):
+    """A writer at full speed (pipelined SET/INCR/DEL/RPUSH) while a replica full-syncs 1 M keys:
+    once the writer stops the replica holds exactly the master's data, compared key by key."""
+    import random
+    import threading
+    master = start(tmp_path, "master", "keyward", "--enable-debug-command", "yes")
+    replica = start(tmp_path, "replica", replica_kind)
+    servers += [master, replica]
+    client(master).execute_command("DEBUG", "POPULATE", 1_000_000, "key", 16)
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        rnd = random.Random(11)
+        m = client(master)
+        try:
+            while not stop.is_set():
+                p = m.pipeline(transaction=False)
+                for _ in range(64):
+                    k = f"key:{rnd.randrange(1_200_000)}"
+                    op = rnd.randrange(4)
+                    if op == 0:
+                        p.set(k, rnd.randrange(10**9))
+                    elif op == 1:
+                        p.incr(f"n:{rnd.randrange(1000)}")
+                    elif op == 2:
+                        p.delete(k)
+                    else:
+                        p.rpush(f"l:{rnd.randrange(100)}", rnd.randrange(10))
+                p.execute()
+        except Exception as e:   # noqa: BLE001 - reported below
+            errors.append(e)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        time.sleep(0.3)
+        client(replica).replicaof(master.host, master.port)
+        wait_until(lambda: repl_info(replica).get("master_link_status") == "up", "the full sync", timeout=300)
+        time.sleep(0.5)        # keep writing while the stream runs
+    finally:
+        stop.set()
+        t.join(60)
+    assert not errors
+    wait_until(lambda: synced(master, replica), "the replica to catch up", timeout=300)
+    m, r = client(master), client(replica)
+    assert m.dbsize() == r.dbsize()
+    cursor, compared = 0, 0
+    while True:
+        cursor, keys = m.scan(cursor, count=5000)
+        if keys:
+            pm, pr = m.pipeline(transaction=False), r.pipeline(transaction=False)
+            for k in keys:
+                pm.dump(k)
+                pr.dump(k)
+            assert pm.execute() == pr.execute()
+            compared += len(keys)
+        if cursor == 0:
+            break
+    assert compared >= m.dbsize()
