@@ -6,6 +6,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystem
 import Engine
 
 final class ReplicaLink: FileEventHandler {
