@@ -68,6 +68,14 @@ extension Sentinel {
     }
 
     func checkSdown(_ ri: SentinelInstance, now: Int64, _ out: inout [SentinelAction]) {
+        // A link that neither answers PINGs nor anything else for half the down-after period is
+        // probably wedged: ask for a fresh one (the instance may have come back meanwhile).
+        let half = ri.effectiveDownAfter / 2
+        if ri.connected, ri.actPingTime != 0, now - ri.actPingTime > half, now - ri.lastPongTime > half {
+            ri.infoPending = false
+            ri.lastPongTime = now
+            out.append(.reconnect(ri.id(ri.masterRef.name)))
+        }
         let elapsed = ri.actPingTime != 0 ? now - ri.actPingTime : now - ri.lastAvailTime
         // Also down: a master that keeps reporting itself as a replica (a wrong config).
         let misreported = ri.role == .master && ri.roleReported == .replica

@@ -21,7 +21,7 @@ public struct SentinelInfoReport: Equatable, Sendable {
     /// Parses INFO text (CRLF or LF lines). Unknown lines are ignored, like Redis.
     public static func parse(_ text: String) -> SentinelInfoReport {
         var r = SentinelInfoReport()
-        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for raw in text.split(whereSeparator: \.isNewline) {  // "\r\n" is one Character
             guard let colon = raw.firstIndex(of: ":") else { continue }
             let key = raw[..<colon], value = String(raw[raw.index(after: colon)...])
             switch key {
@@ -230,7 +230,15 @@ extension Sentinel {
     /// Our hello for `ri`'s master, as published on every link.
     func helloPayload(for m: SentinelInstance) -> String {
         SentinelHello(addr: announce, runID: myID, currentEpoch: currentEpoch, masterName: m.name,
-                      masterAddr: m.addr, masterConfigEpoch: m.configEpoch).payload
+                      masterAddr: currentMasterAddress(m), masterConfigEpoch: m.configEpoch).payload
+    }
+
+    /// Once the promoted replica has accepted the role, the config epoch is already the new
+    /// one, so the hello must already carry the new address (sentinelGetCurrentMasterAddress):
+    /// peers only switch when both change together.
+    func currentMasterAddress(_ m: SentinelInstance) -> SentinelAddress {
+        if m.failoverState >= .reconfSlaves, let p = m.promoted { return p.addr }
+        return m.addr
     }
 
     /// `MULTI; SLAVEOF ...; CONFIG REWRITE; CLIENT KILL TYPE normal|pubsub; EXEC` (nil = NO ONE).

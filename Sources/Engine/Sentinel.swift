@@ -35,6 +35,9 @@ public enum SentinelAction: Equatable, Sendable {
     case send(SentinelInstanceID, [[String]])
     /// A message for the sentinel's own pub/sub: channel `type`, payload `text`.
     case event(String, String)
+    /// Close and reopen the instance's links: PINGs have gone unanswered for too long, and
+    /// replies still pending on the old link will never come.
+    case reconnect(SentinelInstanceID)
 }
 
 public enum SentinelFailoverState: Int, Sendable, Comparable {
