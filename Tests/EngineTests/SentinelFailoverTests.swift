@@ -22,12 +22,14 @@ final class SentinelSim {
     /// Command links found dead (connection refused), reopened once the node is back.
     var downLinks: [Set<SentinelInstanceID>] = []
 
-    init(sentinels count: Int, quorum: Int, nodes: [SentinelAddress: Node], master: SentinelAddress) {
+    init(sentinels count: Int, quorum: Int, nodes: [SentinelAddress: Node], master: SentinelAddress,
+         failoverTimeout: Int64 = SentinelTiming.defaultFailoverTimeout) {
         self.nodes = nodes
         for i in 0..<count {
             let s = Sentinel(myID: sid(Character(String(i + 1))), announce: SentinelAddress("127.0.0.1", 26379 + i),
                              seed: UInt64(i + 1) * 7919)
-            s.monitor(name: "mymaster", addr: master, quorum: quorum, now: now, downAfter: 3000)
+            s.monitor(name: "mymaster", addr: master, quorum: quorum, now: now, downAfter: 3000,
+                      failoverTimeout: failoverTimeout)
             sentinels.append(s)
         }
         events = Array(repeating: [], count: count)
@@ -120,12 +122,12 @@ final class SentinelSim {
 final class SentinelFailoverTests: XCTestCase {
     let m = SentinelAddress("127.0.0.1", 6379), r1 = SentinelAddress("127.0.0.1", 6380), r2 = SentinelAddress("127.0.0.1", 6381)
 
-    func makeSim(quorum: Int = 2) -> SentinelSim {
-        let sim = SentinelSim(sentinels: 3, quorum: quorum, nodes: [
+    func makeSim(sentinels: Int = 3, quorum: Int = 2, failoverTimeout: Int64 = SentinelTiming.defaultFailoverTimeout) -> SentinelSim {
+        let sim = SentinelSim(sentinels: sentinels, quorum: quorum, nodes: [
             m: .init(runID: sid("m")),
             r1: .init(runID: sid("c"), masterOf: m, offset: 1000),
             r2: .init(runID: sid("d"), masterOf: m, offset: 2000),
-        ], master: m)
+        ], master: m, failoverTimeout: failoverTimeout)
         sim.run(for: 5000)
         return sim
     }
@@ -218,5 +220,42 @@ final class SentinelFailoverTests: XCTestCase {
         XCTAssertFalse(sim.names(0).contains("+elected-leader"))
         XCTAssertEqual(sim.sentinels.indices.filter { sim.names($0).contains("+elected-leader") }.count, 1, "\(sim.events)")
         XCTAssertEqual(sim.sentinels[0].masterAddress("mymaster"), m, "no hellos reached it")
+    }
+
+    func testSplitVoteResolvesInALaterEpoch() {
+        // Two sentinels, quorum 1, cut off from each other: both start a failover in epoch 1
+        // and vote for themselves; nobody has the majority (2 of 2). After the election
+        // timeout both abort; with the link back, the one whose random retry comes first wins
+        // epoch 2.
+        let sim = makeSim(sentinels: 2, quorum: 1, failoverTimeout: 6000)
+        sim.cut = [[0, 1]]
+        sim.nodes[m]!.alive = false
+        sim.run(for: 5000)
+        XCTAssertTrue(sim.names(0).contains("+try-failover") && sim.names(1).contains("+try-failover"), "\(sim.events)")
+        XCTAssertEqual(sim.sentinels.map { $0.vote("mymaster").0 }, sim.sentinels.map(\.myID), "each voted for itself")
+        XCTAssertEqual(sim.sentinels.map { $0.vote("mymaster").1 }, [1, 1])
+        sim.cut = []
+        sim.run(for: 30_000)
+        XCTAssertTrue(sim.events.joined().contains { $0.1.hasPrefix("-failover-abort-not-elected") })
+        let leaders = sim.sentinels.indices.filter { sim.names($0).contains("+elected-leader") }
+        XCTAssertEqual(leaders.count, 1, "\(sim.events)")
+        for s in sim.sentinels {
+            XCTAssertEqual(s.masterAddress("mymaster"), r2)
+            XCTAssertEqual(s.configEpoch("mymaster"), 2, "won in the second epoch")
+        }
+    }
+
+    func testForcedFailoverNeedsNoAgreement() {
+        let sim = makeSim()
+        let r = sim.sentinels[0].forceFailover("mymaster", now: sim.now)
+        XCTAssertNil(r.error)
+        sim.deliver(0, r.actions)
+        XCTAssertEqual(sim.sentinels[0].forceFailover("mymaster", now: sim.now).error, "INPROG Failover already in progress")
+        sim.run(for: 30_000)
+        XCTAssertTrue(sim.names(0).contains("+elected-leader"))
+        XCTAssertFalse(sim.names(0).contains("+odown"))
+        for s in sim.sentinels { XCTAssertEqual(s.masterAddress("mymaster"), r2) }
+        XCTAssertEqual(sim.nodes[m]!.masterOf, r2, "the old (healthy) master was converted")
+        XCTAssertEqual(sim.nodes[r1]!.masterOf, r2)
     }
 }
