@@ -128,6 +128,9 @@ extension Sentinel {
         s.lastMasterDownReplyTime = now
         s.masterDown = down
         if leader != "*" {
+            if s.leader != leader || s.leaderEpoch != leaderEpoch, let m = s.master {
+                recordVote(m, epoch: leaderEpoch, voter: s.runID ?? s.addr.description, candidate: leader, now: now)
+            }
             s.leader = leader
             s.leaderEpoch = leaderEpoch
         }
@@ -158,6 +161,7 @@ extension Sentinel {
             m.leader = candidate
             m.leaderEpoch = currentEpoch
             out.append(.event("+vote-for-leader", "\(candidate) \(m.leaderEpoch)"))
+            recordVote(m, epoch: m.leaderEpoch, voter: myID, candidate: candidate, now: now)
             if candidate != myID { m.failoverStartTime = now + random(below: SentinelTiming.maxDesync) }
         }
         return (m.leader, m.leaderEpoch)

@@ -172,6 +172,7 @@ public final class Sentinel {
     public internal(set) var currentEpoch: UInt64
     var masters: [SentinelInstance] = []
     var rng: UInt64
+    var voteLog: [SentinelVoteRecord] = []
 
     /// `seed` drives the random failover desync (tests pin it).
     public init(myID: String, announce: SentinelAddress, currentEpoch: UInt64 = 0, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) {

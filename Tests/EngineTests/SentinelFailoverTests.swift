@@ -165,6 +165,9 @@ final class SentinelFailoverTests: XCTestCase {
         }
         XCTAssertTrue(sim.events[l].contains { $0.1 == "+selected-slave slave 127.0.0.1:6381 127.0.0.1 6381 @ mymaster 127.0.0.1 6379" })
         XCTAssertTrue(sim.events[l].contains { $0.1 == "+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6381" })
+        let leaderID = sim.sentinels[l].myID
+        XCTAssertEqual(sim.sentinels[l].recentVotes.filter { $0.epoch == 1 && $0.candidate == leaderID }.count, 3,
+                       "its own vote and both peers' are in the log")
 
         // The promotion and the reconfiguration went out as Redis's MULTI blocks.
         let r2id = SentinelInstanceID(master: "mymaster", role: .replica, addr: r2)

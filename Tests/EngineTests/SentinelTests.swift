@@ -173,4 +173,36 @@ final class SentinelDetectorTests: XCTestCase {
         }
         XCTAssertEqual(order, [7004, 7003, 7005, 7002], "7001 (priority 0) is never promoted")
     }
+
+    func testConfigRoundTripKeepsEpochsSoARestartCannotVoteTwice() {
+        let s = make(quorum: 2)
+        _ = s.applyConfig(["parallel-syncs", "mymaster", "2"], now: sentinelT0)
+        _ = s.infoReply(mid, text: "role:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\n", now: sentinelT0)
+        _ = s.hello("127.0.0.1,26380,\(sid("b")),2,mymaster,127.0.0.1,6379,1", now: sentinelT0)
+        _ = s.isMasterDownByAddr(ip: "127.0.0.1", port: 6379, epoch: 3, runID: sid("b"), now: sentinelT0)
+        let lines = s.configLines()
+        XCTAssertEqual(lines, [
+            "sentinel myid \(sid("a"))",
+            "sentinel monitor mymaster 127.0.0.1 6379 2",
+            "sentinel down-after-milliseconds mymaster 3000",
+            "sentinel parallel-syncs mymaster 2",
+            "sentinel config-epoch mymaster 1",
+            "sentinel leader-epoch mymaster 3",
+            "sentinel known-replica mymaster 127.0.0.1 6380",
+            "sentinel known-sentinel mymaster 127.0.0.1 26380 \(sid("b"))",
+            "sentinel current-epoch 3",
+        ])
+        XCTAssertEqual(s.recentVotes.map(\.candidate), [sid("b")])
+
+        let restarted = Sentinel(myID: sid("a"), announce: SentinelAddress("127.0.0.1", 26379))
+        for l in lines {
+            XCTAssertNil(restarted.applyConfig(Array(l.split(separator: " ").dropFirst().map(String.init)), now: sentinelT0), l)
+        }
+        XCTAssertEqual(restarted.configLines(), lines)
+        XCTAssertEqual(restarted.currentEpoch, 3)
+        let r = restarted.isMasterDownByAddr(ip: "127.0.0.1", port: 6379, epoch: 3, runID: sid("c"), now: sentinelT0)
+        XCTAssertEqual(r.leader, "*", "already voted in epoch 3 before the restart")
+        XCTAssertEqual(restarted.applyConfig(["config-epoch", "other", "1"], now: sentinelT0), "No such master with specified name.")
+        XCTAssertEqual(restarted.applyConfig(["bogus"], now: sentinelT0), "Unrecognized sentinel configuration statement.")
+    }
 }
