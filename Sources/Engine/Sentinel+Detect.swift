@@ -7,6 +7,7 @@ extension Sentinel {
     /// sentinelTimer: call every ~100 ms.
     public func tick(now: Int64) -> [SentinelAction] {
         var out: [SentinelAction] = []
+        checkTilt(now: now, &out)
         for m in masters {
             handle(m, now: now, &out)
             for r in m.replicas { handle(r, now: now, &out) }
@@ -18,12 +19,29 @@ extension Sentinel {
 
     func handle(_ ri: SentinelInstance, now: Int64, _ out: inout [SentinelAction]) {
         sendPeriodic(ri, now: now, &out)
+        if inTilt {
+            if now - tiltSince < SentinelTiming.tiltPeriod { return }
+            tiltSince = 0
+            out.append(.event("-tilt", "#tilt mode exited"))
+        }
         checkSdown(ri, now: now, &out)
         guard ri.role == .master else { return }
         checkOdown(ri, now: now, &out)
         if startFailoverIfNeeded(ri, now: now, &out) { askOthers(ri, forced: true, now: now, &out) }
         failoverStep(ri, now: now, &out)
         askOthers(ri, forced: false, now: now, &out)
+    }
+
+    /// TILT: the timer ran backwards or stalled for over 2 s (clock jump, process stopped, a
+    /// loaded machine). Timing-based judgements are unreliable then, so for 30 s we keep
+    /// polling but declare nothing down and start nothing.
+    func checkTilt(now: Int64, _ out: inout [SentinelAction]) {
+        let delta = now - previousTick
+        if previousTick != 0, delta < 0 || delta > SentinelTiming.tiltTrigger {
+            tiltSince = now
+            out.append(.event("+tilt", "#tilt mode entered"))
+        }
+        previousTick = now
     }
 
     func sendPeriodic(_ ri: SentinelInstance, now: Int64, _ out: inout [SentinelAction]) {
@@ -145,7 +163,7 @@ extension Sentinel {
         var out: [SentinelAction] = []
         var leader: String?, leaderEpoch: UInt64 = 0
         if runID != "*" { (leader, leaderEpoch) = voteLeader(m, epoch: epoch, candidate: runID, now: now, &out) }
-        return (m.isSdown, leader ?? "*", leaderEpoch, out)
+        return (m.isSdown && !inTilt, leader ?? "*", leaderEpoch, out)
     }
 
     /// First come, first served: the first candidate asking in an epoch newer than our last

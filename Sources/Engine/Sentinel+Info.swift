@@ -130,7 +130,8 @@ extension Sentinel {
             let sign = ri.role == role ? "+role-change" : "-role-change"
             out.append(.event(sign, "\(ri.eventName) new reported role is \(role == .master ? "master" : "slave")"))
         }
-        guard ri.role == .replica else { return }
+        // Nothing below (promotions, conversions, reconfigurations) is acted on in TILT.
+        guard ri.role == .replica, !inTilt else { return }
 
         if role == .master {
             if ri.isPromoted, m.failoverState == .waitPromotion {

@@ -69,6 +69,8 @@ public enum SentinelTiming {
     public static let slaveReconfTimeout: Int64 = 10_000
     public static let defaultDownAfter: Int64 = 30_000
     public static let defaultFailoverTimeout: Int64 = 180_000
+    public static let tiltTrigger: Int64 = 2000
+    public static let tiltPeriod: Int64 = 30_000
 }
 
 enum SentinelReconf: Sendable { case none, sent, inProgress, done }
@@ -173,6 +175,8 @@ public final class Sentinel {
     var masters: [SentinelInstance] = []
     var rng: UInt64
     var voteLog: [SentinelVoteRecord] = []
+    var previousTick: Int64 = 0     // 0 = no tick yet
+    var tiltSince: Int64 = 0        // 0 = not in TILT
 
     /// `seed` drives the random failover desync (tests pin it).
     public init(myID: String, announce: SentinelAddress, currentEpoch: UInt64 = 0, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) {
@@ -223,6 +227,7 @@ public final class Sentinel {
     public func sentinelIDs(_ name: String) -> [String] { master(named: name)?.sentinels.compactMap(\.runID) ?? [] }
     public func isSdown(_ id: SentinelInstanceID) -> Bool { instance(id)?.isSdown ?? false }
     public func isOdown(_ name: String) -> Bool { master(named: name)?.isOdown ?? false }
+    public var inTilt: Bool { tiltSince != 0 }
     /// This sentinel's vote for `name`'s failover: (leader run id, epoch).
     public func vote(_ name: String) -> (String?, UInt64) {
         let m = master(named: name)

@@ -122,11 +122,28 @@ final class SentinelDetectorTests: XCTestCase {
         a = s.tick(now: sentinelT0 + 3200)
         XCTAssertEqual(eventLines(a).first, "+odown master mymaster 127.0.0.1 6379 #quorum 2/2")
         XCTAssertTrue(eventNames(a).contains("+try-failover"))
-        // The peer's answer is forgotten after 5 s without a new one.
-        _ = s.tick(now: sentinelT0 + 3150 + 5001)
+        // The peer's answer is forgotten after 5 s without a new one (ticks every 100 ms: a
+        // longer gap would be TILT).
+        var t = sentinelT0 + 3200
+        while t < sentinelT0 + 3150 + 5001 { t += 100; _ = s.tick(now: t) }
         XCTAssertTrue(s.isOdown("mymaster"))
-        _ = s.tick(now: sentinelT0 + 3150 + 5101)
+        _ = s.tick(now: t + 100)
         XCTAssertFalse(s.isOdown("mymaster"))
+        XCTAssertFalse(s.inTilt)
+    }
+
+    func testTiltAfterAClockJumpSuspendsJudgementsFor30s() {
+        let s = make(quorum: 1)
+        _ = s.tick(now: sentinelT0 + 100)
+        var a = s.tick(now: sentinelT0 + 3101)   // a 3 s stall: the master looks silent, but
+        XCTAssertEqual(eventLines(a).first, "+tilt #tilt mode entered")
+        XCTAssertFalse(eventNames(a).contains("+sdown"), "no judgement in TILT")
+        XCTAssertFalse(s.isMasterDownByAddr(ip: "127.0.0.1", port: 6379, epoch: 0, runID: "*", now: sentinelT0 + 3101).down)
+        var t = sentinelT0 + 3101
+        var names: [String] = []
+        while t + 100 < sentinelT0 + 3101 + 30_000 { t += 100; a = s.tick(now: t); names += eventNames(a) }
+        XCTAssertEqual(names.filter { $0 != "+tilt" && $0 != "-tilt" }, [])
+        XCTAssertEqual(eventNames(s.tick(now: t + 100)).prefix(2), ["-tilt", "+sdown"], "exactly 30 s later")
     }
 
     func testOneVotePerEpochFirstComeFirstServed() {
