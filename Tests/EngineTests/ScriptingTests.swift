@@ -159,7 +159,7 @@ final class ScriptingTests: XCTestCase {
     func testLZFStringFromRedisDecodes() {
         // "aaaaaaaaaa": literal 'a' then a back-reference of length 9 at distance 1.
         let src: [UInt8] = [0x00, 0x61, 0xE0, 0x00, 0x00]
-        let out = src.withUnsafeBytes { FunctionPayload.lzfDecompress($0, 10) }
+        let out = src.withUnsafeBytes { LZF.decompress($0, expected: 10) }
         XCTAssertEqual(out.map { String(decoding: $0, as: UTF8.self) }, "aaaaaaaaaa")
     }
 }
