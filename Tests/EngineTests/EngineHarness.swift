@@ -33,4 +33,26 @@ final class EngineHarness {
         guard let (v, _) = try? parseRESPValue(bytes) else { return .error("HARNESS: no complete reply") }
         return v
     }
+
+    /// What `key` holds as commands see it (order-free for hashes and sets), with its TTL and,
+    /// when `encoding`, its OBJECT ENCODING; Bloom filters by BF.INFO and `probes`. Model tests
+    /// compare keyspaces with it.
+    func describe(_ key: String, encoding: Bool = true, probes: [String] = []) -> String {
+        let type = raw(["TYPE", key])
+        let enc = encoding ? raw(["OBJECT", "ENCODING", key]) : ""
+        let ttl = raw(["PEXPIRETIME", key])
+        var body: String
+        switch type {
+        case "+string\r\n": body = raw(["GET", key])
+        case "+list\r\n": body = raw(["LRANGE", key, "0", "-1"])
+        case "+zset\r\n": body = raw(["ZRANGE", key, "0", "-1", "WITHSCORES"])
+        case "+hash\r\n", "+set\r\n":
+            let v = value([type == "+hash\r\n" ? "HGETALL" : "SMEMBERS", key])
+            guard case .array(let items) = v else { return "bad \(v)" }
+            body = items.map { "\($0)" }.sorted().joined(separator: ",")
+            if type == "+hash\r\n" { body += " n=\(items.count)" }
+        default: body = raw(["BF.INFO", key]) + probes.map { raw(["BF.EXISTS", key, $0]) }.joined()
+        }
+        return type + enc + ttl + body
+    }
 }

@@ -6,26 +6,6 @@ import RESP
 import XCTest
 
 final class RdbCodecTests: XCTestCase {
-    /// What a key holds, as commands see it (order-free for hashes and sets).
-    func describe(_ h: EngineHarness, _ key: String) -> String {
-        let type = h.raw(["TYPE", key])
-        let enc = h.raw(["OBJECT", "ENCODING", key])
-        let ttl = h.raw(["PEXPIRETIME", key])
-        var body: String
-        switch type {
-        case "+string\r\n": body = h.raw(["GET", key])
-        case "+list\r\n": body = h.raw(["LRANGE", key, "0", "-1"])
-        case "+zset\r\n": body = h.raw(["ZRANGE", key, "0", "-1", "WITHSCORES"])
-        case "+hash\r\n", "+set\r\n":
-            let v = h.run(type == "+hash\r\n" ? "HGETALL" : "SMEMBERS", key)
-            guard case .array(let items) = v else { return "bad \(v)" }
-            body = items.map { "\($0)" }.sorted().joined(separator: ",")
-            if type == "+hash\r\n" { body += " n=\(items.count)" }
-        default: body = h.raw(["BF.INFO", key]) + h.raw(["BF.EXISTS", key, "item7"]) + h.raw(["BF.EXISTS", key, "nope"])
-        }
-        return type + enc + ttl + body
-    }
-
     func keys(_ h: EngineHarness) -> [String] {
         guard case .array(let ks) = h.run("KEYS", "*") else { return [] }
         return ks.compactMap { if case .bulk(let b) = $0 { return String(decoding: b, as: UTF8.self) } else { return nil } }.sorted()
@@ -63,7 +43,7 @@ final class RdbCodecTests: XCTestCase {
         var out: [String: String] = [:]
         for db in ["0", "9"] {
             h.raw(["SELECT", db])
-            for k in keys(h) { out[db + "/" + k] = describe(h, k) }
+            for k in keys(h) { out[db + "/" + k] = h.describe(k, probes: ["item7", "nope"]) }
         }
         h.raw(["SELECT", "0"])
         return out
@@ -108,7 +88,7 @@ final class RdbCodecTests: XCTestCase {
             h.client.out.clear()
             Argv.with(args) { h.engine.execute(h.client, $0) }
             XCTAssertEqual(String(decoding: h.client.out.readableBytes, as: UTF8.self), "+OK\r\n", k)
-            let a = describe(h, k), b = describe(h, "copy:\(k)")
+            let a = h.describe(k, probes: ["item7", "nope"]), b = h.describe("copy:\(k)", probes: ["item7", "nope"])
             if k == "s:ttl" { continue }   // RESTORE with ttl 0 drops the TTL
             XCTAssertEqual(a, b, k)
         }

@@ -7,25 +7,6 @@ import RESP
 import XCTest
 
 final class SnapshotModelTests: XCTestCase {
-    /// What a key holds, as commands see it (order-free for hashes and sets), with its TTL.
-    static func describe(_ h: EngineHarness, _ key: String) -> String {
-        let type = h.raw(["TYPE", key])
-        let ttl = h.raw(["PEXPIRETIME", key])
-        var body: String
-        switch type {
-        case "+string\r\n": body = h.raw(["GET", key])
-        case "+list\r\n": body = h.raw(["LRANGE", key, "0", "-1"])
-        case "+zset\r\n": body = h.raw(["ZRANGE", key, "0", "-1", "WITHSCORES"])
-        case "+hash\r\n", "+set\r\n":
-            let v = h.run(type == "+hash\r\n" ? "HGETALL" : "SMEMBERS", key)
-            guard case .array(let items) = v else { return "bad \(v)" }
-            body = items.map { "\($0)" }.sorted().joined(separator: ",")
-            if type == "+hash\r\n" { body += " n=\(items.count)" }
-        default: body = h.raw(["BF.INFO", key]) + h.raw(["BF.EXISTS", key, "a1"])
-        }
-        return type + ttl + body
-    }
-
     /// Every key of every database, described (the deep copy the snapshot must equal).
     static func capture(_ e: Engine) -> [String: String] {
         let h = EngineHarness(engine: e, id: 9999)
@@ -36,7 +17,7 @@ final class SnapshotModelTests: XCTestCase {
             for k in ks {
                 guard case .bulk(let b) = k else { continue }
                 let key = String(decoding: b, as: UTF8.self)
-                out["\(db)/\(key)"] = describe(h, key)
+                out["\(db)/\(key)"] = h.describe(key, encoding: false, probes: ["a1"])
             }
         }
         e.clients[h.client.id] = nil
@@ -67,9 +48,9 @@ final class SnapshotModelTests: XCTestCase {
     // MARK: random workload
 
     final class Workload {
-        var rng: SystemRNGish
+        var rng: SplitMix
         let h: EngineHarness
-        init(_ h: EngineHarness, seed: UInt64) { self.h = h; rng = SystemRNGish(seed: seed) }
+        init(_ h: EngineHarness, seed: UInt64) { self.h = h; rng = SplitMix(seed &* 0x9E37_79B9_7F4A_7C15) }
 
         func r(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
         func key() -> String { "k\(r(60))" }
@@ -181,18 +162,5 @@ final class SnapshotModelTests: XCTestCase {
         SnapshotModelTests.finish(e, sink)
         let got = try SnapshotModelTests.load(sink.bytes, now: instant)
         XCTAssertNotEqual(got, want)
-    }
-}
-
-/// splitmix64: a seeded generator for reproducible workloads.
-struct SystemRNGish {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
