@@ -46,6 +46,15 @@ def server_factory(tmp_path_factory):
         srv.stop()
 
 
+@pytest.fixture
+def servers():
+    """A list a test appends the servers it starts to; each is stopped after the test."""
+    started: list[Server] = []
+    yield started
+    for s in started:
+        s.stop()
+
+
 @pytest.fixture(scope="session")
 def _keyward_session(server_factory):
     return server_factory("keyward")

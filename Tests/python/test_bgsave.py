@@ -33,14 +33,6 @@ def start(binary: str, name: str, workdir: Path, *extra) -> Server:
     return srv
 
 
-@pytest.fixture
-def servers():
-    started: list[Server] = []
-    yield started
-    for s in started:
-        s.stop()
-
-
 def persistence(r: redispy.Redis) -> dict:
     return r.info("persistence")
 

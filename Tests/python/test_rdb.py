@@ -8,10 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import redis as redispy
 
 from conftest import keyward_binary, redis_binary
+from harness.dataset import snapshot
 from harness.server import Server
 
 CHECK_RDB = shutil.which("redis-check-rdb") or "/usr/bin/redis-check-rdb"
@@ -46,39 +46,12 @@ def populate(r: redispy.Redis) -> None:
     r.set("s:persist", "p")
 
 
-def snapshot(r: redispy.Redis) -> dict:
-    """Type, value and encoding of every key in db 0, plus db 3's keys."""
-    out = {}
-    for k in sorted(r.keys("*")):
-        t = r.type(k).decode()
-        if t == "string":
-            v = r.get(k)
-        elif t == "list":
-            v = r.lrange(k, 0, -1)
-        elif t == "hash":
-            v = sorted(r.hgetall(k).items())
-        elif t == "set":
-            v = sorted(r.smembers(k))
-        elif t == "zset":
-            v = r.zrange(k, 0, -1, withscores=True)
-        else:
-            v = None
-        out[k] = (t, v, r.object("encoding", k), r.pttl(k) > 0)
-    return out
 
 
 def start(binary: str, name: str, workdir: Path, *extra) -> Server:
     srv = Server(binary, name, ["--dir", str(workdir), "--dbfilename", "dump.rdb", *extra], workdir=workdir)
     srv.start()
     return srv
-
-
-@pytest.fixture
-def servers():
-    started: list[Server] = []
-    yield started
-    for s in started:
-        s.stop()
 
 
 def test_keyward_save_loads_in_redis(tmp_path, servers):
@@ -89,7 +62,7 @@ def test_keyward_save_loads_in_redis(tmp_path, servers):
     k.execute_command("SELECT", 5)
     k.set("in-db5", "five")
     k.execute_command("SELECT", 0)
-    want = snapshot(k)
+    want = snapshot(k, encoding=True)
     assert k.save()
     rdb = tmp_path / "kw" / "dump.rdb"
     check = subprocess.run([CHECK_RDB, str(rdb)], capture_output=True, text=True)
@@ -98,7 +71,7 @@ def test_keyward_save_loads_in_redis(tmp_path, servers):
     rd = start(redis_binary(), "redis", tmp_path / "kw", "--dbfilename", "dump.rdb")
     servers.append(rd)
     r = client(rd)
-    assert snapshot(r) == want
+    assert snapshot(r, encoding=True) == want
     assert 490_000 < r.pttl("s:ttl") <= 500_000
     r.execute_command("SELECT", 5)
     assert r.get("in-db5") == b"five"
@@ -109,12 +82,12 @@ def test_redis_save_loads_in_keyward(tmp_path, servers):
     servers.append(rd)
     r = client(rd)
     populate(r)
-    want = snapshot(r)
+    want = snapshot(r, encoding=True)
     assert r.save()
     kw = start(keyward_binary(), "keyward", tmp_path / "rd")
     servers.append(kw)
     k = client(kw)
-    assert snapshot(k) == want
+    assert snapshot(k, encoding=True) == want
 
 
 def test_redis_older_encodings_load_in_keyward(tmp_path, servers):
@@ -149,7 +122,7 @@ def test_dump_restore_both_ways(tmp_path, servers):
     r, k = client(rd), client(kw)
     populate(r)
     populate(k)
-    want = snapshot(r)
+    want = snapshot(r, encoding=True)
     for key in want:
         r.restore(key + b":fromkw", 0, k.dump(key))
         k.restore(key + b":fromredis", 0, r.dump(key))
@@ -204,9 +177,9 @@ def test_save_restart_and_debug_reload(tmp_path, servers):
     k = client(kw)
     populate(k)
     k.execute_command("BF.ADD", "bf", "item1")
-    want = snapshot(k)
+    want = snapshot(k, encoding=True)
     assert k.execute_command("DEBUG", "RELOAD") == b"OK"
-    assert snapshot(k) == want
+    assert snapshot(k, encoding=True) == want
     assert k.execute_command("BF.EXISTS", "bf", "item1") == 1
     assert k.save()
     assert k.lastsave()
@@ -215,7 +188,7 @@ def test_save_restart_and_debug_reload(tmp_path, servers):
     kw.stop()
     kw.start()
     k = client(kw)
-    assert snapshot(k) == want
+    assert snapshot(k, encoding=True) == want
     assert k.execute_command("BF.EXISTS", "bf", "item1") == 1
     assert "DB loaded from disk" in kw.log_path.read_text()
 

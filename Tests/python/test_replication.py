@@ -10,6 +10,7 @@ import pytest
 import redis as redispy
 
 from conftest import keyward_binary, redis_binary
+from harness.dataset import fill_every_type, snapshot
 from harness.server import Server
 
 TIMEOUT = 30
@@ -50,47 +51,8 @@ def follow(replica: Server, master: Server):
     wait_until(lambda: synced(master, replica), f"{replica.name} to sync with {master.name}")
 
 
-def fill_every_type(r: redispy.Redis):
-    r.set("str", "hello")
-    r.set("int", 12345)
-    r.set("ttl", "v", ex=1000)
-    r.incrbyfloat("float", 2.5)
-    r.rpush("list", *[f"e{i}" for i in range(300)])
-    r.rpush("smalllist", "a", "b")
-    r.hset("hash", mapping={f"f{i}": f"v{i}" for i in range(200)})
-    r.hset("smallhash", "a", "1")
-    r.sadd("intset", 1, 2, 3)
-    r.sadd("set", *[f"m{i}" for i in range(150)])
-    r.zadd("zset", {f"z{i}": i / 3 for i in range(200)})
-    r.zadd("smallzset", {"a": 1.5})
 
 
-def snapshot(r: redispy.Redis) -> dict:
-    out = {}
-    for k in sorted(r.keys("*")):
-        t = r.type(k).decode()
-        if t == "string":
-            v = r.get(k)
-        elif t == "list":
-            v = r.lrange(k, 0, -1)
-        elif t == "hash":
-            v = r.hgetall(k)
-        elif t == "set":
-            v = sorted(r.smembers(k))
-        elif t == "zset":
-            v = r.zrange(k, 0, -1, withscores=True)
-        else:
-            v = None
-        out[k] = (t, v, r.ttl(k) > 0)
-    return out
-
-
-@pytest.fixture
-def servers():
-    started: list[Server] = []
-    yield started
-    for s in started:
-        s.stop()
 
 
 def test_keyward_replica_of_keyward_full_and_live(tmp_path, servers):
