@@ -55,10 +55,7 @@ extension AppendOnly {
             updateStatus()
             return nil
         } catch {
-            engine.aof.lastRewriteOK = false
-            engine.aof.consecutiveFailures += 1
-            server.log(.warning, "Background AOF rewrite failed: \(error)")
-            return "ERR \(error)"
+            return rewriteFailed("\(error)")
         }
     }
 
@@ -66,11 +63,9 @@ extension AppendOnly {
     func rewriteDone(_ outcome: SnapshotOutcome, base: String, baseSeq: Int64, firstIncr: Int64,
                      size: Int64, started: Int64, oldIncrBytes: Int64) {
         let a = engine.aof
-        guard case .ok = outcome else {
-            if case .failed(let why) = outcome { server.log(.warning, "Background AOF rewrite failed: \(why)") }
+        if case .failed(let why) = outcome {
             unlink(path(base))
-            a.lastRewriteOK = false
-            a.consecutiveFailures += 1
+            rewriteFailed(why)
             return
         }
         var next = manifest

@@ -204,11 +204,17 @@ final class AppendOnly {
             try rewrite(reason: "on rewrite")
             return nil
         } catch {
-            engine.aof.lastRewriteOK = false
-            engine.aof.consecutiveFailures += 1
-            server.log(.warning, "Background AOF rewrite failed: \(error)")
-            return "ERR \(error)"
+            return rewriteFailed("\(error)")
         }
+    }
+
+    /// Bookkeeping of a failed rewrite (INFO aof_last_bgrewrite_status, the log); the error text.
+    @discardableResult
+    func rewriteFailed(_ why: String) -> String {
+        engine.aof.lastRewriteOK = false
+        engine.aof.consecutiveFailures += 1
+        server.log(.warning, "Background AOF rewrite failed: \(why)")
+        return "ERR \(why)"
     }
 
     /// Writes the dataset as a new base, opens a new increment, switches the manifest
