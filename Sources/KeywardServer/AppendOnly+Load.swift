@@ -59,7 +59,7 @@ extension AppendOnly {
         }
         engine.dirty = 0
         let secs = Double(unixMillis() - started) / 1000
-        server.log(.notice, "DB loaded from append only file: \(formatSeconds(secs)) seconds (\(engine.dbs.reduce(0) { $0 + $1.count }) keys)")
+        server.log(.notice, "DB loaded from append only file: \(cFormat("%.3f", secs)) seconds (\(engine.dbs.reduce(0) { $0 + $1.count }) keys)")
         return total > 0 || manifest.base != nil
     }
 
@@ -143,10 +143,4 @@ extension AppendOnly {
         incrSize = Int64(validUpTo)
         server.log(.warning, "AOF \(name) loaded anyway because aof-load-truncated is enabled")
     }
-}
-
-func formatSeconds(_ s: Double) -> String {
-    var buf = [CChar](repeating: 0, count: 32)
-    _ = withVaList([s]) { vsnprintf(&buf, 32, "%.3f", $0) }
-    return String(cString: buf)
 }
