@@ -57,5 +57,9 @@ public final class ClientState {
     /// When (unix seconds) the output buffer first went past its soft limit; 0 = under it.
     public var outputSoftLimitSince: Int64 = 0
 
+    /// The replication stream offset after this client's last write (Redis's c->woff): what
+    /// WAIT waits for. Kept here rather than in a map so a write costs a store.
+    public var replWriteOffset: Int64 = 0
+
     public init(id: Int64) { self.id = id }
 }

@@ -173,13 +173,13 @@ public final class Engine {
                 return
             }
         }
-        // Redis's processCommand: evict first, then refuse commands that may grow memory (in
-        // MULTI any command being queued). A script's commands don't evict mid-script; a
-        // denyoom one is refused while over the limit.
         if minReplicasToWrite > 0 && cmd.flags.contains(.write) && !hasGoodReplicas {
             rejectCall(client, "NOREPLICAS Not enough good replicas to write.", cmd, argv)
             return
         }
+        // Redis's processCommand: evict first, then refuse commands that may grow memory (in
+        // MULTI any command being queued). A script's commands don't evict mid-script; a
+        // denyoom one is refused while over the limit.
         if eviction.maxmemory != 0 && !scriptBusy && !client.isMaster {
             let queuing = client.multi != nil && !TransactionCommands.runsInMulti(cmd)
             let refuse = executionDepth == 0 ? mustRejectForOOM(cmd, queuing: queuing)
@@ -212,7 +212,7 @@ public final class Engine {
             let offset = replication.offset
             runPropagating(client, argv, cmd) { cmd.handler(Call(engine: self, client: client, argv: argv)) }
             // WAIT waits for the stream up to this client's last write (Redis's c->woff).
-            if replication.offset != offset { replication.writeOffsets[client.id] = replication.offset }
+            if replication.offset != offset { client.replWriteOffset = replication.offset }
         } else {
             cmd.handler(Call(engine: self, client: client, argv: argv))
         }

@@ -53,8 +53,6 @@ public final class ReplicationState {
     public var onReplicaOf: ((String?, Int) -> Void)? = nil
 
     // WAIT.
-    /// The stream offset after each client's last write (Redis's c->woff), by client id.
-    var writeOffsets: [Int64: Int64] = [:]
     var waiters: [(client: ClientState, offset: Int64, count: Int)] = []
     var getackPending = false
     var lastPing: Int64 = 0
@@ -198,7 +196,6 @@ extension Engine {
     func replicationClientGone(_ c: ClientState) {
         let r = replication
         r.pendingConf[c.id] = nil
-        r.writeOffsets[c.id] = nil
         if c.isReplica { r.replicas.removeAll { $0.client === c } }
         r.waiters.removeAll { $0.client === c }
         if c === r.masterClient {

@@ -158,7 +158,7 @@ enum ReplicationCommands {
         guard let n = c.argv.int(1) else { c.error(WireError.notInteger); return }
         guard let ms = c.argv.int(2) else { c.error("ERR timeout is not an integer or out of range"); return }
         if ms < 0 { c.error("ERR timeout is negative"); return }
-        let target = r.writeOffsets[c.client.id] ?? 0
+        let target = c.client.replWriteOffset
         let acked = e.replicasAcked(target)
         if Int64(acked) >= n || !c.mayBlock {
             c.int(acked)
