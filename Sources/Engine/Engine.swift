@@ -86,6 +86,8 @@ public final class Engine {
     public var lazyFreeExpire = false
     /// lazyfree-lazy-server-del: implicit deletions (SPOP of a whole set) propagate as UNLINK.
     public var lazyFreeServerDel = false
+    /// lazyfree-lazy-eviction: evicted keys propagate as UNLINK.
+    public var lazyFreeEviction = false
     /// maxmemory, eviction policy and the used-memory figure (EvictionState.swift).
     public let eviction = EvictionState()
     /// Builds the list value SORT ... STORE writes (SortCommand.swift); wired by the list type.
@@ -121,6 +123,7 @@ public final class Engine {
         config.onChange("lazyfree-lazy-user-flush") { [unowned self] v in self.lazyFreeUserFlush = v.boolValue }
         config.onChange("lazyfree-lazy-expire") { [unowned self] v in self.lazyFreeExpire = v.boolValue }
         config.onChange("lazyfree-lazy-server-del") { [unowned self] v in self.lazyFreeServerDel = v.boolValue }
+        config.onChange("lazyfree-lazy-eviction") { [unowned self] v in self.lazyFreeEviction = v.boolValue }
         installPubSubHooks()
         installTransactionHooks()
         installPersistenceHooks()

@@ -77,7 +77,7 @@ extension Engine {
 
     /// Called when a key is removed by eviction.
     public func keyEvicted(db: Int, _ key: UnsafeRawBufferPointer) {
-        if propagation.active { propagateDeletion(db: db, key, lazy: config.bool("lazyfree-lazy-eviction")) }
+        if propagation.active { propagateDeletion(db: db, key, lazy: lazyFreeEviction) }
         if !watches.clients.isEmpty { touchWatchedKey(db: db, key) }
         if pubsub.notifying { notify(type: .evicted, event: "evicted", key: key, db: db) }
         for o in keyChangeObservers { o(db, key, "evicted") }
