@@ -37,27 +37,12 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     public func start() -> String? {
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { return "Failed opening the temp RDB file \(temp) for saving: \(errnoText())" }
-        let box = Unmanaged.passRetained(Job(sink: self, fd: fd)).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
-            let job = Unmanaged<Job>.fromOpaque(arg!).takeRetainedValue()
-            job.sink.run(job.fd)
-            return nil
-        }, box)
-        if rc != 0 {
-            Unmanaged<Job>.fromOpaque(box).release()
+        guard startThread({ self.run(fd) }) else {
             Glibc.close(fd)
             unlink(temp)
             return "Can't start the background save thread"
         }
-        pthread_detach(t)
         return nil
-    }
-
-    private final class Job {
-        let sink: SnapshotFileSink
-        let fd: Int32
-        init(sink: SnapshotFileSink, fd: Int32) { self.sink = sink; self.fd = fd }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {

@@ -5,6 +5,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Engine
 
 final class AofFsync: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
@@ -21,15 +22,7 @@ final class AofFsync: @unchecked Sendable {
     }
 
     private func start() {
-        started = true
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
-            let me = Unmanaged<AofFsync>.fromOpaque(arg!).takeRetainedValue()
-            me.run()
-            return nil
-        }, box)
-        if rc != 0 { Unmanaged<AofFsync>.fromOpaque(box).release(); started = false }
+        started = startThread { self.run() }
     }
 
     /// True while a previous fsync hasn't finished.

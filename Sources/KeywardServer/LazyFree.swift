@@ -11,7 +11,7 @@ final class LazyFree: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
     private var queue: [DetachedKeyspace] = []
-    private var thread: pthread_t? = nil
+    private var running = false
     /// Keys still waiting to be freed (INFO lazyfree_pending_objects).
     private(set) var pending = 0
 
@@ -21,19 +21,12 @@ final class LazyFree: @unchecked Sendable {
     }
 
     func start() {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
-            let me = Unmanaged<LazyFree>.fromOpaque(arg!).takeRetainedValue()
-            me.run()
-            return nil
-        }, box)
-        if rc == 0 { thread = t } else { Unmanaged<LazyFree>.fromOpaque(box).release() }
+        running = startThread { self.run() }
     }
 
     /// Called on the engine thread.
     func submit(_ d: DetachedKeyspace) {
-        guard thread != nil else { d.release(); return }
+        guard running else { d.release(); return }
         pthread_mutex_lock(&mutex)
         queue.append(d)
         pending += d.count

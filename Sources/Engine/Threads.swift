@@ -1,0 +1,28 @@
+// Starting the few background threads (lazy free, AOF fsync, snapshot writer): pthreads with
+// a Swift closure as the body, detached. One place for the retain/release dance across the C
+// entry point.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Runs `body` on a new detached thread; false when the thread could not be created.
+public func startThread(_ body: @escaping () -> Void) -> Bool {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var t = pthread_t()
+    let rc = pthread_create(&t, nil, { arg in
+        Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue().run()
+        return nil
+    }, box)
+    if rc != 0 {
+        Unmanaged<ThreadBody>.fromOpaque(box).release()
+        return false
+    }
+    pthread_detach(t)
+    return true
+}
