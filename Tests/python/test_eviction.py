@@ -134,6 +134,10 @@ def test_allkeys_lru_keeps_the_hot_set(mm):
 
 def test_allkeys_lfu_keeps_the_hot_set(mm):
     mm.config_set("maxmemory-policy", "allkeys-lfu")
+    # With the default lfu-log-factor 10, three reads lift a counter from 5 to about 6, barely
+    # above a cold key's 5: redis-server itself then kept only 72% of the hot set in one CI run.
+    # Factor 0 counts every read, so the test is about the policy, not sampling luck.
+    mm.config_set("lfu-log-factor", 0)
     hot, cold = hot_set_survives(mm, reads_per_round=3)
     assert hot >= 0.75 and hot >= cold + 0.2, (hot, cold)
 
