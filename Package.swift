@@ -9,19 +9,26 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "keyward-server", targets: ["keyward-server"]),
+        .library(name: "KeywardClient", targets: ["KeywardClient"]),
     ],
     targets: [
         .target(name: "RESP", swiftSettings: fast),
         // System Lua 5.1 for EVAL/FUNCTION (Redis embeds the same language version).
         .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
-        .target(name: "Engine", dependencies: ["RESP", "CLua", "CMalloc"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["RESP", "CLua", "CMalloc", "Admin"], swiftSettings: fast),
         .target(name: "CSystem"),
         // Replaces malloc to count allocated bytes for maxmemory (see its header).
         .target(name: "CMalloc"),
         .target(name: "KeywardServer", dependencies: ["Engine", "RESP", "CSystem"], swiftSettings: fast),
+        // Blocking RESP client with deadlines, shared by the console, the lock library and tools.
+        .target(name: "KeywardClient", dependencies: ["RESP"]),
+        // The admin protocol's model (Codable documents) shared by server, console and JSON output.
+        .target(name: "Admin"),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
+        .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP"]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin"]),
     ]
 )

@@ -31,6 +31,7 @@ public final class CommandTable {
             TransactionCommands.specs(),
             PersistenceCommands.specs(),
             ReplicationCommands.specs(),
+            AdminCommands.specs(),
         ]
     }
 
