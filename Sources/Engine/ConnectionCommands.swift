@@ -162,7 +162,7 @@ public enum ClientNames {
 
 extension Engine {
     /// "standalone", "cluster" or "sentinel".
-    public var mode: String { "standalone" }
+    public var mode: String { sentinel != nil ? "sentinel" : "standalone" }
     /// "master" or "replica".
     public var role: String { replication.isReplica ? "slave" : "master" }
 }
