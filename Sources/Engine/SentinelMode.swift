@@ -108,14 +108,20 @@ public final class SentinelMode {
         if flushConfig() == nil { lastFlushed = lines }
     }
 
-    /// Hooks the `sentinel` lines into CONFIG REWRITE: each line takes the place of the old
-    /// one for the same option where there is one, the rest are appended; stale ones are blanked.
+    /// Hooks the `sentinel` lines into CONFIG REWRITE the way Redis does (they are all one
+    /// option there): the new lines fill the old `sentinel` lines' places in order, extra ones
+    /// are appended, leftover old ones are blanked.
     public func rewrite(_ r: ConfigRewriter) {
-        for opt in r.optionOrder where opt.hasPrefix("sentinel ") { r.markProcessed(opt) }
-        for l in configLines() {
-            let w = l.split(separator: " ")
-            r.rewriteLine("sentinel " + w[1], l, force: true)
+        let key = "sentinel"
+        var slots: [Int] = []
+        for opt in r.optionOrder where opt.hasPrefix("sentinel ") {
+            slots += r.optionLines[opt] ?? []
+            r.optionLines[opt] = []
+            r.markProcessed(opt)
         }
+        r.optionLines[key] = slots.sorted()
+        r.optionOrder.append(key)
+        for l in configLines() { r.rewriteLine(key, l, force: true) }
     }
 }
 
