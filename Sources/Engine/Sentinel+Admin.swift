@@ -16,6 +16,7 @@ extension Sentinel {
     }
 
     public var masterNames: [String] { masters.map(\.name) }
+    public func downAfter(_ name: String) -> Int64 { master(named: name)?.downAfter ?? SentinelTiming.defaultDownAfter }
 
     /// SENTINEL REMOVE: forget the master and everything learned about it.
     public func remove(_ name: String) -> Bool {
@@ -126,17 +127,19 @@ extension Sentinel {
         return f
     }
 
-    public func masterFields(_ name: String, now: Int64) -> [(String, String)]? {
-        master(named: name).map { fields($0, now: now, pendingCommands: 0) }
+    /// `pending` gives the link's unanswered command count (link-pending-commands).
+    public typealias PendingCount = (SentinelInstanceID) -> Int
+    public func masterFields(_ name: String, now: Int64, pending: PendingCount = { _ in 0 }) -> [(String, String)]? {
+        master(named: name).map { fields($0, now: now, pendingCommands: pending($0.id($0.name))) }
     }
-    public func allMasterFields(now: Int64) -> [[(String, String)]] {
-        masters.map { fields($0, now: now, pendingCommands: 0) }
+    public func allMasterFields(now: Int64, pending: PendingCount = { _ in 0 }) -> [[(String, String)]] {
+        masters.map { fields($0, now: now, pendingCommands: pending($0.id($0.name))) }
     }
-    public func replicaFields(_ name: String, now: Int64) -> [[(String, String)]]? {
-        master(named: name).map { $0.replicas.map { fields($0, now: now, pendingCommands: 0) } }
+    public func replicaFields(_ name: String, now: Int64, pending: PendingCount = { _ in 0 }) -> [[(String, String)]]? {
+        master(named: name).map { m in m.replicas.map { fields($0, now: now, pendingCommands: pending($0.id(name))) } }
     }
-    public func sentinelFields(_ name: String, now: Int64) -> [[(String, String)]]? {
-        master(named: name).map { $0.sentinels.map { fields($0, now: now, pendingCommands: 0) } }
+    public func sentinelFields(_ name: String, now: Int64, pending: PendingCount = { _ in 0 }) -> [[(String, String)]]? {
+        master(named: name).map { m in m.sentinels.map { fields($0, now: now, pendingCommands: pending($0.id(name))) } }
     }
 
     /// INFO's `master0:name=...,status=...` lines.

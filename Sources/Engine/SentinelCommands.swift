@@ -47,24 +47,24 @@ enum SentinelCommands {
     static func noSuchMaster(_ c: Call) { c.error("ERR No such master with that name") }
 
     static func masters(_ c: Call) {
-        let all = mode(c).core.allMasterFields(now: c.engine.now)
+        let all = mode(c).core.allMasterFields(now: c.engine.now, pending: mode(c).pendingCommands)
         c.array(all.count)
         for f in all { reply(c, f) }
     }
 
     static func master(_ c: Call) {
-        guard let f = mode(c).core.masterFields(c.argv.string(2), now: c.engine.now) else { return noSuchMaster(c) }
+        guard let f = mode(c).core.masterFields(c.argv.string(2), now: c.engine.now, pending: mode(c).pendingCommands) else { return noSuchMaster(c) }
         reply(c, f)
     }
 
     static func replicas(_ c: Call) {
-        guard let all = mode(c).core.replicaFields(c.argv.string(2), now: c.engine.now) else { return noSuchMaster(c) }
+        guard let all = mode(c).core.replicaFields(c.argv.string(2), now: c.engine.now, pending: mode(c).pendingCommands) else { return noSuchMaster(c) }
         c.array(all.count)
         for f in all { reply(c, f) }
     }
 
     static func sentinels(_ c: Call) {
-        guard let all = mode(c).core.sentinelFields(c.argv.string(2), now: c.engine.now) else { return noSuchMaster(c) }
+        guard let all = mode(c).core.sentinelFields(c.argv.string(2), now: c.engine.now, pending: mode(c).pendingCommands) else { return noSuchMaster(c) }
         c.array(all.count)
         for f in all { reply(c, f) }
     }

@@ -24,6 +24,8 @@ public final class SentinelMode {
     public var perform: ([SentinelAction]) -> Void = { _ in }
     /// Set by the server: rewrites the config file now; returns the error text or nil.
     public var flushConfig: () -> String? = { "ERR no config file" }
+    /// Set by the server: unanswered commands on an instance's command link.
+    public var pendingCommands: (SentinelInstanceID) -> Int = { _ in 0 }
     /// The config lines last written, so unchanged state is not rewritten every tick.
     public var lastFlushed: [String] = []
 

@@ -25,6 +25,9 @@ final class SentinelLink: FileEventHandler {
     var output: [UInt8] = []
     var pending: [Expect] = []
     var pendingHead = 0
+    var openedAt: Int64 = 0
+    /// Last time anything arrived (pub/sub liveness).
+    var lastActivity: Int64 = 0
 
     init(id: SentinelInstanceID, kind: Kind, fd: Int32, runtime: SentinelRuntime) {
         self.id = id; self.kind = kind; self.fd = fd; self.runtime = runtime
@@ -60,6 +63,7 @@ final class SentinelLink: FileEventHandler {
                 runtime.linkFailed(self); return
             }
             input.append(contentsOf: buf[0..<n])
+            lastActivity = unixMillis()
         }
         var consumed = 0
         while !closed {

@@ -28,6 +28,7 @@ final class SentinelRuntime {
 
     func start() {
         mode.perform = { [unowned self] in self.perform($0) }
+        mode.pendingCommands = { [unowned self] id in self.links[id]?.cmd?.pendingCount ?? 0 }
         mode.flushConfig = { [unowned self] in
             // Redis's sentinelFlushConfig: a CONFIG REWRITE of the file we were started with.
             let e = self.server.engine.config.rewriteConfigFile()
@@ -67,6 +68,7 @@ final class SentinelRuntime {
         }
         for id in targets {
             var pair = links[id] ?? (nil, nil)
+            dropStale(&pair, id, now: now)
             let needsPubsub = id.role != .sentinel
             guard pair.cmd == nil || (needsPubsub && pair.pubsub == nil) else { continue }
             if let t = lastAttempt[id], now - t < SentinelTiming.pingPeriod { continue }
@@ -80,9 +82,24 @@ final class SentinelRuntime {
         }
     }
 
+    /// A connect that hangs (a host that drops SYNs) or a pub/sub link that heard nothing for
+    /// three hello periods (we publish a hello on it every 2 s ourselves) is given up and reopened,
+    /// like Redis's sentinelCheckSubjectivelyDown does for its links.
+    func dropStale(_ pair: inout (cmd: SentinelLink?, pubsub: SentinelLink?), _ id: SentinelInstanceID, now: Int64) {
+        let limit = max(SentinelTiming.pingPeriod, core.downAfter(id.master))
+        if let l = pair.cmd, !l.connected, now - l.openedAt > limit {
+            l.close(); pair.cmd = nil
+        }
+        if let l = pair.pubsub, !l.connected ? now - l.openedAt > limit
+            : now - max(l.openedAt, l.lastActivity) > SentinelTiming.publishPeriod * 3 {
+            l.close(); pair.pubsub = nil
+        }
+    }
+
     func open(_ id: SentinelInstanceID, _ kind: SentinelLink.Kind) -> SentinelLink? {
         guard let fd = connectNonBlocking(host: id.addr.ip, port: id.addr.port) else { return nil }
         let l = SentinelLink(id: id, kind: kind, fd: fd, runtime: self)
+        l.openedAt = unixMillis()
         do { try server.loop.add(fd, l, write: true) } catch { closeSocket(fd); return nil }
         return l
     }

@@ -153,12 +153,12 @@ class EventLog:
 
 
 def test_sentinel_mode_refuses_data_commands_like_redis(tmp_path, servers):
-    master = data_server(tmp_path, servers, "master")
+    master, _ = topology(tmp_path, servers, replicas=1)
     ks = sentinel(tmp_path, servers, "ks", master, 1)
     rs = sentinel(tmp_path, servers, "rs", master, 1, which="redis")
     for args in (["SET", "k", "v"], ["GET", "k"], ["CONFIG", "GET", "port"], ["PUBLISH", "foo", "bar"],
                  ["SENTINEL", "NOPE"], ["SENTINEL", "MASTER", "nosuch"], ["SENTINEL", "MONITOR", "mymaster", "127.0.0.1", "1", "1"],
-                 ["SENTINEL", "SET", "mymaster", "quorum", "0"]):
+                 ["SENTINEL", "SET", "mymaster", "quorum", "0"], ["SENTINEL", "SET", "mymaster", "foo", "1"]):
         replies = []
         for s in (ks, rs):
             with pytest.raises(redispy.ResponseError) as e:
@@ -169,14 +169,23 @@ def test_sentinel_mode_refuses_data_commands_like_redis(tmp_path, servers):
         c = client(s.port)
         assert c.execute_command("ROLE") == ["sentinel", ["mymaster"]]
         assert c.info("server")["redis_mode"] == "sentinel"
-        info = c.info("sentinel")
-        assert info["sentinel_masters"] == 1 and info["master0"]["status"] == "ok"
         r3 = redispy.Redis(port=s.port, protocol=3, decode_responses=True)
         assert r3.execute_command("HELLO", "3")["mode"] == "sentinel"
         r3.close()
-    # Same field names in SENTINEL MASTER as the real thing.
-    wait_until(lambda: sentinel_master(ks)["info-refresh"] > 0, "the first INFO")
+    # A mixed group: the Keyward and the Redis sentinel find each other through hellos and
+    # report the same fields for the master, its replica and the peer.
+    for s in (ks, rs):
+        wait_until(lambda s=s: sentinel_master(s)["num-other-sentinels"] == 1 and sentinel_master(s)["num-slaves"] == 1,
+                   f"{s.name} to see its peer and the replica")
+        info = client(s.port).info("sentinel")
+        assert info["sentinel_masters"] == 1 and info["master0"]["status"] == "ok" and info["master0"]["sentinels"] == 2
     assert list(sentinel_master(ks)) == list(sentinel_master(rs))
+    assert [list(r) for r in client(ks.port).sentinel_slaves("mymaster")] == \
+        [list(r) for r in client(rs.port).sentinel_slaves("mymaster")]
+    assert [list(r) for r in client(ks.port).sentinel_sentinels("mymaster")] == \
+        [list(r) for r in client(rs.port).sentinel_sentinels("mymaster")]
+    assert client(ks.port).sentinel_sentinels("mymaster")[0]["runid"] == client(rs.port).execute_command("SENTINEL", "MYID")
+    assert client(rs.port).sentinel_sentinels("mymaster")[0]["runid"] == client(ks.port).execute_command("SENTINEL", "MYID")
 
 
 def test_redis_py_discovery_and_scripted_failover(tmp_path, servers):
@@ -268,21 +277,42 @@ def test_sentinel_restart_keeps_id_and_epoch(tmp_path, servers):
     assert int(votes["current-epoch"]) >= epoch
 
 
-@pytest.mark.parametrize("sentinels,data", [("keyward", "redis"), ("redis", "keyward")])
-def test_interop_failover(tmp_path, servers, sentinels, data):
+@pytest.mark.parametrize("kinds,data", [(["keyward"], "redis"), (["redis"], "keyward"),
+                                         (["keyward", "keyward", "redis"], "keyward")],
+                         ids=["keyward-sentinel-redis-data", "redis-sentinel-keyward-data", "mixed-group"])
+def test_interop_failover(tmp_path, servers, kinds, data):
     master, reps = topology(tmp_path, servers, which=data, replicas=1)
-    s = sentinel(tmp_path, servers, "s", master, 1, which=sentinels)
-    wait_until(lambda: sentinel_master(s)["num-slaves"] == 1, "replica discovery")
-    wait_until(lambda: client(s.port).sentinel_slaves("mymaster")[0]["master-link-status"] == "ok", "replica INFO")
+    quorum = len(kinds) // 2 + 1
+    sents = [sentinel(tmp_path, servers, f"s{i}", master, quorum, which=k) for i, k in enumerate(kinds)]
+    for s in sents:
+        wait_until(lambda s=s: sentinel_master(s)["num-slaves"] == 1
+                   and sentinel_master(s)["num-other-sentinels"] == len(kinds) - 1, f"{s.name} discovery")
+        wait_until(lambda s=s: client(s.port).sentinel_slaves("mymaster")[0]["master-link-status"] == "ok", "replica INFO")
     w = client(master.port)
     for i in range(50):
         w.set(f"k{i}", i)
     assert w.execute_command("WAIT", 1, 5000) == 1
     master.kill()
     t0 = time.monotonic()
-    wait_until(lambda: master_addr(s) == ("127.0.0.1", reps[0].port), "failover")
-    print(f"\n{sentinels} sentinel failed over {data}: {time.monotonic() - t0:.2f} s")
+    for s in sents:
+        wait_until(lambda s=s: master_addr(s) == ("127.0.0.1", reps[0].port), f"{s.name} to switch")
+    print(f"\n{'+'.join(kinds)} sentinels failed over {data}: {time.monotonic() - t0:.2f} s")
     nm = client(reps[0].port)
     wait_until(lambda: nm.execute_command("ROLE")[0] == "master", "promotion")
     assert nm.get("k49") == "49"
     nm.set("after", "1")
+
+
+def test_auth_pass_reaches_a_password_protected_master(tmp_path, servers):
+    master = data_server(tmp_path, servers, "master", "keyward", "--requirepass", "pw")
+    d = tmp_path / "s"
+    d.mkdir()
+    s = Proc(keyward_binary(), "s", d, sentinel=True,
+             conf=[f"sentinel monitor mymaster 127.0.0.1 {master.port} 1", "sentinel auth-pass mymaster pw"]).start()
+    servers.append(s)
+    # The INFO reply only comes after AUTH: the run id proves the link authenticated.
+    wait_until(lambda: len(sentinel_master(s)["runid"]) == 40, "INFO over an authenticated link")
+    names = [c["name"] for c in redispy.Redis(port=master.port, password="pw", decode_responses=True).client_list()]
+    myid = client(s.port).execute_command("SENTINEL", "MYID")
+    assert f"sentinel-{myid[:8]}-cmd" in names and f"sentinel-{myid[:8]}-pubsub" in names
+    assert "sentinel auth-pass mymaster pw" in (d / "sentinel.conf").read_text()
