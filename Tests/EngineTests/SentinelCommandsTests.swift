@@ -104,4 +104,31 @@ final class SentinelCommandsTests: XCTestCase {
         guard case .failure(let e) = SentinelMode.load([bad], port: 26379, now: 0) else { return XCTFail() }
         XCTAssertEqual(e.message, "Malformed Sentinel id in myid option.")
     }
+
+    func testMonitorSetResetRemoveChangeTheConfigLines() {
+        let h = makeHarness()
+        let mode = h.engine.sentinel!
+        var flushes = 0
+        mode.flushConfig = { flushes += 1; return nil }
+        XCTAssertEqual(h.raw(["SENTINEL", "MONITOR", "other", "10.0.0.2", "7000", "1"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "MONITOR", "bad", "10.0.0.2", "7000", "0"]), "-ERR Quorum must be 1 or greater.\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "MONITOR", "bad", "no.such.host", "7000", "1"]), "-ERR Can't resolve instance hostname.\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "SET", "other", "down-after-milliseconds", "1500", "quorum", "2"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "SET", "other", "auth-pass", "pw"]), "+OK\r\n")
+        XCTAssertTrue(mode.configLines().contains("sentinel monitor other 10.0.0.2 7000 2"))
+        XCTAssertTrue(mode.configLines().contains("sentinel down-after-milliseconds other 1500"))
+        XCTAssertTrue(mode.configLines().contains("sentinel auth-pass other pw"))
+        XCTAssertEqual(eventNames(performed), ["+monitor", "+set", "+set", "+set"])
+        _ = mode.core.infoReply(SentinelInstanceID(master: "other", role: .master, addr: SentinelAddress("10.0.0.2", 7000)),
+                                text: "role:master\r\nslave0:ip=10.0.0.3,port=7001,state=online,offset=1,lag=0\r\n", now: sentinelT0)
+        XCTAssertTrue(mode.configLines().contains("sentinel known-replica other 10.0.0.3 7001"))
+        XCTAssertEqual(h.raw(["SENTINEL", "RESET", "oth*"]), ":1\r\n")
+        XCTAssertFalse(mode.configLines().contains { $0.hasPrefix("sentinel known-replica other") })
+        XCTAssertEqual(h.raw(["SENTINEL", "REMOVE", "other"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "REMOVE", "other"]), "-ERR No such master with that name\r\n")
+        XCTAssertFalse(mode.configLines().contains { $0.contains(" other ") })
+        XCTAssertEqual(h.raw(["ROLE"]), "*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n")
+        XCTAssertGreaterThanOrEqual(flushes, 4, "every change is written to the config file")
+        XCTAssertEqual(h.raw(["SENTINEL", "FLUSHCONFIG"]), "+OK\r\n")
+    }
 }
