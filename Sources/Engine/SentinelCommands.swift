@@ -24,7 +24,7 @@ enum SentinelCommands {
                 sub("is-master-down-by-addr", 6, isMasterDown), sub("failover", 3, failover), sub("ckquorum", 3, ckquorum),
                 sub("reset", 3, reset), sub("monitor", 6, monitor), sub("remove", 3, remove), sub("set", -5, set),
                 sub("flushconfig", 2, flushconfig), sub("myid", 2, myid), sub("info-cache", -3, infoCache),
-                sub("pending-scripts", 2, { $0.array(0) }), sub("debug-votes", 3, debugVotes), sub("help", 2, help),
+                sub("pending-scripts", 2, { $0.array(0) }), sub("debug-votes", 3, debugVotes), sub("help", 2, help), sub("config", -4, config),
             ], handler: { _ in }),
             CommandSpec("info", arity: -1, flags: [.loading, .stale, .sentinel], categories: ["dangerous"], group: "server",
                         summary: "Get information and statistics about the server", handler: info),
@@ -223,7 +223,7 @@ enum SentinelCommands {
             "INFO-CACHE <master-name>", "IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>",
             "MASTER <master-name>", "MASTERS", "MONITOR <name> <ip> <port> <quorum>", "MYID", "PENDING-SCRIPTS",
             "REMOVE <master-name>", "REPLICAS <master-name>", "RESET <pattern>", "SENTINELS <master-name>",
-            "SET <master-name> <option> <value> [<option> <value> ...]", "DEBUG-VOTES <master-name> (Keyward)",
+            "SET <master-name> <option> <value> [<option> <value> ...]", "CONFIG SET <param> <value>", "CONFIG GET <param>", "DEBUG-VOTES <master-name> (Keyward)",
             "HELP",
         ]
         c.array(lines.count)

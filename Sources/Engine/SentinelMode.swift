@@ -16,6 +16,11 @@ public final class SentinelMode {
     /// `sentinel announce-ip` / `announce-port` (empty / 0 = the link's local address / our port).
     public var announceIP = ""
     public var announcePort = 0
+    /// `sentinel sentinel-user/sentinel-pass`: kept and rewritten (Keyward sentinels don't AUTH to peers).
+    public var sentinelUser = ""
+    public var sentinelPass = ""
+    /// The port we listen on (hellos use it without announce-port).
+    public var listenPort = 26379
     public var resolveHostnames = false
     public var announceHostnames = false
     /// Last INFO reply per instance, with its arrival time (unix ms).
@@ -49,8 +54,8 @@ public final class SentinelMode {
                 return .failure(ConfigFileError(line: d.line, text: d.text, message: err))
             }
         }
-        mode.core.announce = SentinelAddress(mode.announceIP.isEmpty ? "127.0.0.1" : mode.announceIP,
-                                             mode.announcePort != 0 ? mode.announcePort : port)
+        mode.listenPort = port
+        mode.refreshAnnounce()
         return .success(mode)
     }
 
@@ -67,8 +72,10 @@ public final class SentinelMode {
             guard let b = yesNo(a[1]) else { return "Please specify yes or no for the \(verb) option." }
             if verb == "resolve-hostnames" { resolveHostnames = b } else { announceHostnames = b }
         case ("deny-scripts-reconfig", 2), ("notification-script", 3), ("client-reconfig-script", 3),
-             ("rename-command", 4), ("master-reboot-down-after-period", 3), ("sentinel-user", 2), ("sentinel-pass", 2):
+             ("rename-command", 4), ("master-reboot-down-after-period", 3):
             return nil   // accepted; Keyward runs no scripts and renames nothing
+        case ("sentinel-user", 2): sentinelUser = a[1]
+        case ("sentinel-pass", 2): sentinelPass = a[1]
         case ("auth-pass", 3), ("auth-user", 3):
             guard core.master(named: a[1]) != nil else { return "No such master with specified name." }
             if verb == "auth-pass" { authPass[a[1]] = a[2] } else { authUser[a[1]] = a[2] }
@@ -92,6 +99,8 @@ public final class SentinelMode {
                 if announcePort != 0 { out.append("sentinel announce-port \(announcePort)") }
                 if resolveHostnames { out.append("sentinel resolve-hostnames yes") }
                 if announceHostnames { out.append("sentinel announce-hostnames yes") }
+                if !sentinelUser.isEmpty { out.append("sentinel sentinel-user \(sentinelUser)") }
+                if !sentinelPass.isEmpty { out.append("sentinel sentinel-pass \(sentinelPass)") }
             }
             if l.hasPrefix("sentinel monitor ") {
                 let name = l.split(separator: " ")[2]

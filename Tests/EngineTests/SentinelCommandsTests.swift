@@ -131,4 +131,16 @@ final class SentinelCommandsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(flushes, 4, "every change is written to the config file")
         XCTAssertEqual(h.raw(["SENTINEL", "FLUSHCONFIG"]), "+OK\r\n")
     }
+
+    func testConfigGetSetOfTheSentinelWideOptions() {
+        let h = makeHarness()
+        XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "GET", "resolve*"]), "*2\r\n$17\r\nresolve-hostnames\r\n$2\r\nno\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "SET", "announce-port", "1234"]), "+OK\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "GET", "announce-port"]), "*2\r\n$13\r\nannounce-port\r\n$4\r\n1234\r\n")
+        XCTAssertEqual(h.engine.sentinel!.core.announce.port, 1234, "hellos announce the new port")
+        XCTAssertTrue(h.engine.sentinel!.configLines().contains("sentinel announce-port 1234"))
+        XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "SET", "bogus", "1"]), "-ERR Invalid argument 'bogus' to SENTINEL CONFIG SET\r\n")
+        XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"]),
+                       "-ERR Invalid value 'maybe' to SENTINEL CONFIG SET 'resolve-hostnames'\r\n")
+    }
 }
