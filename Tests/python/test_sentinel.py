@@ -100,9 +100,11 @@ def sentinel(tmp_path: Path, servers, name: str, master: Proc, quorum: int, whic
     return s
 
 
-def topology(tmp_path, servers, which="keyward", replicas=2):
+def topology(tmp_path, servers, which="keyward", replicas=2, priorities=None):
     master = data_server(tmp_path, servers, "master", which)
-    reps = [data_server(tmp_path, servers, f"replica{i}", which, "--replicaof", "127.0.0.1", str(master.port))
+    prio = priorities or [100] * replicas
+    reps = [data_server(tmp_path, servers, f"replica{i}", which, "--replicaof", "127.0.0.1", str(master.port),
+                        "--replica-priority", str(prio[i]))
             for i in range(replicas)]
     for r in reps:
         wait_until(lambda r=r: client(r.port).info("replication")["master_link_status"] == "up",
@@ -189,7 +191,8 @@ def test_sentinel_mode_refuses_data_commands_like_redis(tmp_path, servers):
 
 
 def test_redis_py_discovery_and_scripted_failover(tmp_path, servers):
-    master, reps = topology(tmp_path, servers)
+    # replica0 has replica-priority 0: it must never be promoted.
+    master, reps = topology(tmp_path, servers, priorities=[0, 100])
     sents = [sentinel(tmp_path, servers, f"s{i}", master, 2) for i in range(3)]
     # Discovery: every sentinel knows both replicas and both peers (hellos every 2 s).
     for s in sents:
@@ -214,7 +217,7 @@ def test_redis_py_discovery_and_scripted_failover(tmp_path, servers):
     elapsed = time.monotonic() - t0
     print(f"\nnew master after {elapsed:.2f} s (down-after {DOWN_AFTER} ms)")
     new = master_addr(sents[0])
-    assert new in [("127.0.0.1", r.port) for r in reps]
+    assert new == ("127.0.0.1", reps[1].port), "the priority-0 replica was promoted"
     assert elapsed < DOWN_AFTER / 1000 + 2, f"failover took {elapsed:.2f} s"
     for s in sents:
         wait_until(lambda s=s: master_addr(s) == new, f"{s.name} to switch")
