@@ -32,6 +32,8 @@ final class SentinelCommandsTests: XCTestCase {
         XCTAssertEqual(h.raw(["PUBLISH", "x", "y"]), "-ERR Only HELLO messages are accepted by Sentinel instances.\r\n")
         XCTAssertEqual(h.raw(["ROLE"]), "*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n")
         XCTAssertEqual(h.raw(["PING"]), "+PONG\r\n")
+        XCTAssertTrue(h.raw(["HELLO", "3"]).hasPrefix("%6\r\n"), "no role field in sentinel mode")
+        h.client.proto = .v2
         XCTAssertEqual(h.raw(["SENTINEL", "MYID"]), "$40\r\n\(sid("a"))\r\n")
         XCTAssertEqual(h.raw(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"]), "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n")
         XCTAssertEqual(h.raw(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "x"]), "*-1\r\n")

@@ -172,7 +172,8 @@ def test_sentinel_mode_refuses_data_commands_like_redis(tmp_path, servers):
         assert c.execute_command("ROLE") == ["sentinel", ["mymaster"]]
         assert c.info("server")["redis_mode"] == "sentinel"
         r3 = redispy.Redis(port=s.port, protocol=3, decode_responses=True)
-        assert r3.execute_command("HELLO", "3")["mode"] == "sentinel"
+        hello = r3.execute_command("HELLO", "3")
+        assert hello["mode"] == "sentinel" and "role" not in hello
         r3.close()
     # A mixed group: the Keyward and the Redis sentinel find each other through hellos and
     # report the same fields for the master, its replica and the peer.
