@@ -116,7 +116,9 @@ public final class SentinelMode {
     public func flushIfChanged() {
         let lines = configLines()
         guard lines != lastFlushed else { return }
-        if flushConfig() == nil { lastFlushed = lines }
+        // A failed write is logged once and retried at the next change, not every tick.
+        _ = flushConfig()
+        lastFlushed = lines
     }
 
     /// Hooks the `sentinel` lines into CONFIG REWRITE the way Redis does (they are all one

@@ -225,7 +225,6 @@ extension Server {
     /// Sentinel mode: start the links and the 100 ms timer (Startup enabled the mode).
     func installSentinel() {
         guard let mode = engine.sentinel else { return }
-        logger.role = "X"   // Redis's log marker for a sentinel process
         let rt = SentinelRuntime(server: self, mode: mode)
         sentinelRuntime = rt
         rt.start()

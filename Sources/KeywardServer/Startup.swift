@@ -33,6 +33,7 @@ public enum Startup {
         let server: Server
         do {
             server = try Server(engine: engine, options: options)
+            if sentinel { server.logger.role = "X" }
             if !sentinel { try server.loadData() }
             try server.listen()
         } catch {
