@@ -16,7 +16,7 @@ public final class SentinelMode {
     /// `sentinel announce-ip` / `announce-port` (empty / 0 = the link's local address / our port).
     public var announceIP = ""
     public var announcePort = 0
-    /// `sentinel sentinel-user/sentinel-pass`: kept and rewritten (Keyward sentinels don't AUTH to peers).
+    /// `sentinel sentinel-user/sentinel-pass`: how we AUTH to peer sentinels.
     public var sentinelUser = ""
     public var sentinelPass = ""
     /// The port we listen on (hellos use it without announce-port).

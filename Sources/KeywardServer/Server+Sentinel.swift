@@ -106,9 +106,10 @@ final class SentinelRuntime {
 
     func linkUp(_ l: SentinelLink) {
         let now = unixMillis()
-        if l.id.role != .sentinel, let pass = mode.authPass[l.id.master] {
-            if let user = mode.authUser[l.id.master] { l.send(["AUTH", user, pass], .ignore) } else { l.send(["AUTH", pass], .ignore) }
-        }
+        // Data instances with the master's auth-pass, peers with sentinel-user/sentinel-pass.
+        let pass = l.id.role == .sentinel ? (mode.sentinelPass.isEmpty ? nil : mode.sentinelPass) : mode.authPass[l.id.master]
+        let user = l.id.role == .sentinel ? (mode.sentinelUser.isEmpty ? nil : mode.sentinelUser) : mode.authUser[l.id.master]
+        if let pass { l.send(user.map { ["AUTH", $0, pass] } ?? ["AUTH", pass], .ignore) }
         if l.kind == .pubsub {
             l.send(["CLIENT", "SETNAME", clientName + "-pubsub"], .ignore)
             l.send(["SUBSCRIBE", "__sentinel__:hello"], .ignore)
