@@ -320,3 +320,25 @@ def test_auth_pass_reaches_a_password_protected_master(tmp_path, servers):
     myid = client(s.port).execute_command("SENTINEL", "MYID")
     assert f"sentinel-{myid[:8]}-cmd" in names and f"sentinel-{myid[:8]}-pubsub" in names
     assert "sentinel auth-pass mymaster pw" in (d / "sentinel.conf").read_text()
+
+
+def test_password_protected_sentinels_reach_each_other_with_sentinel_pass(tmp_path, servers):
+    master = data_server(tmp_path, servers, "master")
+    sents = []
+    for i in range(2):
+        d = tmp_path / f"s{i}"
+        d.mkdir()
+        s = Proc(keyward_binary(), f"s{i}", d, sentinel=True,
+                 conf=[f"sentinel monitor mymaster 127.0.0.1 {master.port} 1",
+                       f"sentinel down-after-milliseconds mymaster {DOWN_AFTER}",
+                       "requirepass spw", "sentinel sentinel-pass spw"]).start()
+        servers.append(s)
+        sents.append(s)
+    conns = [redispy.Redis(port=s.port, password="spw", decode_responses=True) for s in sents]
+    for c in conns:
+        wait_until(lambda c=c: c.sentinel_master("mymaster")["num-other-sentinels"] == 1, "peer discovery")
+    time.sleep(DOWN_AFTER * 2 / 1000)
+    for c in conns:
+        peer = c.sentinel_sentinels("mymaster")[0]
+        # A peer that answered our PINGs (after AUTH) within down-after is not subjectively down.
+        assert not peer["is_sdown"] and peer["last-ok-ping-reply"] < DOWN_AFTER, peer
