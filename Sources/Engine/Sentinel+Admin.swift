@@ -119,7 +119,7 @@ extension Sentinel {
                   ("master-link-status", ri.masterLinkUp ? "ok" : "err"),
                   ("master-host", ri.slaveMasterHost ?? "?"), ("master-port", String(ri.slaveMasterPort)),
                   ("slave-priority", String(ri.slavePriority)), ("slave-repl-offset", String(ri.replOffset)),
-                  ("replica-announced", "1")]
+                  ("replica-announced", ri.replicaAnnounced ? "1" : "0")]
         case .sentinel:
             f += [("last-hello-message", String(ri.lastHelloTime != 0 ? now - ri.lastHelloTime : 0)),
                   ("voted-leader", ri.leader ?? "?"), ("voted-leader-epoch", String(ri.leaderEpoch))]
@@ -136,7 +136,10 @@ extension Sentinel {
         masters.map { fields($0, now: now, pendingCommands: pending($0.id($0.name))) }
     }
     public func replicaFields(_ name: String, now: Int64, pending: PendingCount = { _ in 0 }) -> [[(String, String)]]? {
-        master(named: name).map { m in m.replicas.map { fields($0, now: now, pendingCommands: pending($0.id(name))) } }
+        // Unannounced replicas are counted in num-slaves but not listed, as in Redis.
+        master(named: name).map { m in
+            m.replicas.filter(\.replicaAnnounced).map { fields($0, now: now, pendingCommands: pending($0.id(name))) }
+        }
     }
     public func sentinelFields(_ name: String, now: Int64, pending: PendingCount = { _ in 0 }) -> [[(String, String)]]? {
         master(named: name).map { m in m.sentinels.map { fields($0, now: now, pendingCommands: pending($0.id(name))) } }

@@ -145,4 +145,17 @@ final class SentinelCommandsTests: XCTestCase {
         XCTAssertEqual(h.raw(["SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"]),
                        "-ERR Invalid value 'maybe' to SENTINEL CONFIG SET 'resolve-hostnames'\r\n")
     }
+
+    func testUnannouncedReplicasAreCountedButNotListed() {
+        let h = makeHarness()
+        let core = h.engine.sentinel!.core
+        let m = SentinelInstanceID(master: "mymaster", role: .master, addr: masterAddr)
+        _ = core.infoReply(m, text: "role:master\r\nslave0:ip=127.0.0.1,port=6380,state=online,offset=1,lag=0\r\n"
+                           + "slave1:ip=127.0.0.1,port=6381,state=online,offset=1,lag=0\r\n", now: sentinelT0)
+        let hidden = SentinelInstanceID(master: "mymaster", role: .replica, addr: SentinelAddress("127.0.0.1", 6381))
+        _ = core.infoReply(hidden, text: "role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6379\r\nreplica_announced:0\r\n", now: sentinelT0)
+        let r = h.raw(["SENTINEL", "REPLICAS", "mymaster"])
+        XCTAssertTrue(r.hasPrefix("*1\r\n") && r.contains("127.0.0.1:6380") && !r.contains("6381"), r)
+        XCTAssertTrue(h.raw(["SENTINEL", "MASTER", "mymaster"]).contains("$10\r\nnum-slaves\r\n$1\r\n2\r\n"))
+    }
 }
