@@ -342,3 +342,26 @@ def test_password_protected_sentinels_reach_each_other_with_sentinel_pass(tmp_pa
         peer = c.sentinel_sentinels("mymaster")[0]
         # A peer that answered our PINGs (after AUTH) within down-after is not subjectively down.
         assert not peer["is_sdown"] and peer["last-ok-ping-reply"] < DOWN_AFTER, peer
+
+
+def test_replica_and_peer_going_down_and_back(tmp_path, servers):
+    master, reps = topology(tmp_path, servers, replicas=1)
+    sents = [sentinel(tmp_path, servers, f"s{i}", master, 2) for i in range(2)]
+    for s in sents:
+        wait_until(lambda s=s: sentinel_master(s)["num-other-sentinels"] == 1 and sentinel_master(s)["num-slaves"] == 1,
+                   f"{s.name} discovery")
+    log = EventLog(sents[0])
+    time.sleep(0.3)
+    reps[0].kill()
+    sents[1].kill()
+    wait_until(lambda: log.first("+sdown") and len([e for e in log.events if e[1] == "+sdown"]) == 2, "two +sdown")
+    downs = sorted(e[2].split()[0] for e in log.events if e[1] == "+sdown")
+    assert downs == ["sentinel", "slave"], log.events
+    c = client(sents[0].port)
+    assert c.sentinel_slaves("mymaster")[0]["is_sdown"] and c.sentinel_sentinels("mymaster")[0]["is_sdown"]
+    assert not sentinel_master(sents[0])["is_sdown"], "the master stays up"
+    reps[0].start(port=reps[0].port)
+    sents[1].start(port=sents[1].port)
+    wait_until(lambda: len([e for e in log.events if e[1] == "-sdown"]) == 2, "both back (-sdown)")
+    assert master_addr(sents[0]) == ("127.0.0.1", master.port), "no failover for a lost replica or peer"
+    log.close()
