@@ -100,6 +100,8 @@ public final class Engine {
     public var whileBusy: (() -> Void)? = nil
     /// RDB save/load bookkeeping (Persistence.swift).
     public let persistence = PersistenceState()
+    /// Sentinel mode (SentinelMode.swift); nil for a normal server.
+    public internal(set) var sentinel: SentinelMode? = nil
     /// Master/replica state (Replication.swift).
     public let replication = ReplicationState()
     /// True on a replica: expired keys are not deleted locally (the master's DELs do it); reads
