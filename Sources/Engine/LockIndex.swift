@@ -16,6 +16,9 @@
 // Keys that arrive without a change event (RDB load at start, a replica's full sync) are not
 // indexed until their next change; documented as a limit.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import RESP
 
 public final class LockIndex {
@@ -35,15 +38,17 @@ public final class LockIndex {
     public var count: Int { entries.count }
     init() {}
 
-    private static let creatingEvents: [String] = ["expire", "hincrby", "hset", "hdel", "rename_to", "move_to",
-                                                   "copy_to", "restore"]
+    private static let creatingEvents: [StaticString] = ["expire", "hincrby", "hset", "hdel", "rename_to", "move_to",
+                                                         "copy_to", "restore"]
 
-    /// True when `event` can turn a key into a lock-shaped one.
+    /// True when `event` can turn a key into a lock-shaped one (byte compares, no allocation).
     @inline(__always) static func mayCreate(_ event: StaticString) -> Bool {
         let n = event.utf8CodeUnitCount
         guard n >= 4 && n <= 9 else { return false }
-        let s = String(decoding: UnsafeRawBufferPointer(start: event.utf8Start, count: n), as: UTF8.self)
-        return creatingEvents.contains(s)
+        for c in creatingEvents where c.utf8CodeUnitCount == n && memcmp(c.utf8Start, event.utf8Start, n) == 0 {
+            return true
+        }
+        return false
     }
 
     @inline(__always) func mightContain(_ key: UnsafeRawBufferPointer) -> Bool {
