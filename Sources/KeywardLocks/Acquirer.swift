@@ -1,9 +1,10 @@
 // The acquire loop, run on a dedicated thread (Blocking.swift): try the script; when taken,
-// subscribe to `redisson_lock__channel:{name}` and try again (so an unlock between the first try
-// and the subscription is not missed), then sleep on the subscription until the unlock message
-// or the lock's PTTL (a holder that died publishes nothing; its lease runs out) or the wait
-// budget, whichever is first. No polling of the server: each retry follows a message or a TTL.
+// join the client's subscription to `redisson_lock__channel:{name}` (Subscriptions.swift) and
+// try again (so an unlock between the first try and the subscription is not missed), then sleep
+// until the subscription wakes this waiter on an unlock message, the lock's PTTL (a holder that
+// died publishes nothing; its lease runs out) or the wait budget, whichever is first. No polling of the server: each retry follows a message or a TTL.
 
+import Foundation
 import KeywardClient
 import RESP
 
@@ -14,14 +15,16 @@ struct Acquirer {
     let field: String
     let leaseMs: Int64
     let cancel: Locked<Bool>
+    let channels: ChannelRegistry
 
     enum Attempt { case acquired(Int64?), taken(pttl: Int64) }
 
     /// The fencing token (nil inside when fencing is off) when acquired; nil when the wait ran out.
     func run(waitMs: Int64?) throws -> Int64?? {
         let deadline = waitMs.map { monotonicMs() + $0 }
-        var sub: Connection? = nil
-        defer { if let s = sub { unsubscribe(s) } }
+        let channel = RedissonScripts.channel(name)
+        var entry: ChannelEntry? = nil
+        defer { if let e = entry { channels.leave(channel, e) } }
         while true {
             let a = try pool.with { try attempt($0) }
             var pttl: Int64
@@ -32,14 +35,15 @@ struct Acquirer {
             if cancel.get { throw CancellationError() }
             let left = deadline.map { $0 - monotonicMs() }
             if let l = left, l <= 0 { return .none }
-            if sub == nil {
-                sub = try subscribe()
+            if entry == nil || entry!.broken.get {
+                if let e = entry { channels.leave(channel, e) }
+                entry = nil
+                entry = try channels.join(channel) { try pool.openSubscriber() }
                 continue
             }
             if pttl == -2 { continue }             // freed between the script and now
             if pttl < 0 { pttl = Int64.max }        // no TTL: only the message wakes us
-            let until = monotonicMs() + min(pttl, left ?? Int64.max)
-            try waitForUnlock(sub!, until: until)
+            try waitForUnlock(entry!, until: monotonicMs() + min(pttl, left ?? Int64.max))
         }
     }
 
@@ -76,27 +80,14 @@ struct Acquirer {
         throw LockError.notReplicated(lock: name, acked: acked, needed: need.replicas)
     }
 
-    func subscribe() throws -> Connection {
-        let s = try Connection(pool.address, timeout: pool.timeout)
-        _ = try s.command("CLIENT", "SETNAME", "keyward-lock:" + pool.clientId)
-        guard let reply = try s.command("SUBSCRIBE", RedissonScripts.channel(name)).array, reply.count == 3 else {
-            s.close()
-            throw ClientError.protocolError("SUBSCRIBE failed")
-        }
-        return s
-    }
-
-    /// Sleeps on the subscription until a message on the channel or `until` (ms, monotonic);
-    /// wakes every 200 ms only to notice task cancellation (no server traffic).
-    func waitForUnlock(_ s: Connection, until: Int64) throws {
+    /// Sleeps until the shared subscription wakes this waiter or `until` (ms, monotonic);
+    /// checks for task cancellation every 200 ms (no server traffic).
+    func waitForUnlock(_ e: ChannelEntry, until: Int64) throws {
         while true {
             let left = until - monotonicMs()
             if left <= 0 { return }
-            if let m = try s.nextReply(wait: Double(min(left, 200)) / 1000), let items = m.array,
-               items.first?.string == "message" { return }
+            if e.wake.wait(timeout: .now() + .milliseconds(Int(min(left, 200)))) == .success { return }
             if cancel.get { throw CancellationError() }
         }
     }
-
-    func unsubscribe(_ s: Connection) { s.close() }
 }

@@ -10,6 +10,10 @@ final class BlockingPool: @unchecked Sendable {
     private let cond = NSCondition()
     private var jobs: [() -> Void] = []
     private var idle = 0
+    private var running = 0
+
+    /// Jobs running now (tests use it to see waiters parked).
+    var busy: Int { cond.lock(); defer { cond.unlock() }; return running }
 
     func run(_ job: @escaping () -> Void) {
         cond.lock()
@@ -34,8 +38,12 @@ final class BlockingPool: @unchecked Sendable {
                 if !signalled && jobs.isEmpty { cond.unlock(); return }
             }
             let job = jobs.removeFirst()
+            running += 1
             cond.unlock()
             job()
+            cond.lock()
+            running -= 1
+            cond.unlock()
         }
     }
 }

@@ -27,6 +27,13 @@ final class ConnectionPool: @unchecked Sendable {
         return c
     }
 
+    /// A fresh connection for a subscription (never pooled: it ends in subscribed mode).
+    func openSubscriber() throws -> Connection {
+        let c = try Connection(address, timeout: timeout)
+        _ = try c.command("CLIENT", "SETNAME", LockConventions.clientNamePrefix + clientId)
+        return c
+    }
+
     func put(_ c: Connection) {
         guard c.isOpen else { return }
         idle.with { if $0.count < 64 { $0.append(c) } }

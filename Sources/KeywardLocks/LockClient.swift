@@ -59,6 +59,7 @@ public final class LockClient: Sendable {
     public let options: LockOptions
     let pool: ConnectionPool
     let renewals = Locked<[String: Renewal]>([:])
+    let channels = ChannelRegistry()
 
     public init(address: ServerAddress, clientId: String = UUID().uuidString.lowercased(), options: LockOptions = LockOptions()) {
         self.clientId = clientId
@@ -94,10 +95,11 @@ public final class LockClient: Sendable {
         let leaseMs = (leaseTime ?? options.watchdogLease).milliseconds
         let field = self.field(threadId: threadId)
         let cancel = Locked(false)
-        let pool = self.pool, options = self.options
+        let pool = self.pool, options = self.options, channels = self.channels
         let token: Int64?? = try await withTaskCancellationHandler {
             try await blocking {
-                try Acquirer(pool: pool, options: options, name: name, field: field, leaseMs: leaseMs, cancel: cancel)
+                try Acquirer(pool: pool, options: options, name: name, field: field, leaseMs: leaseMs, cancel: cancel,
+                         channels: channels)
                     .run(waitMs: waitMs)
             }
         } onCancel: { cancel.with { $0 = true } }

@@ -163,6 +163,32 @@ final class LockTests: XCTestCase {
         }
     }
 
+    func testLocalWaitersShareOneSubscriptionAndEachUnlockWakesOne() async throws {
+        try await onBothServers { server, kind in
+            let a = LockClient(address: server.address), b = LockClient(address: server.address)
+            let h = try await a.lock("herd", leaseTime: .seconds(30), threadId: 1)
+            let waiters = (0..<4).map { i in
+                Task { () -> Int64 in
+                    let w = try await b.lock("herd", leaseTime: .seconds(30), threadId: UInt64(10 + i))
+                    try await Task.sleep(nanoseconds: 5_000_000)
+                    _ = try await w.unlock()
+                    return w.token ?? -1
+                }
+            }
+            try await eventually(10, "all four waiting") { b.channels.count == 1 && BlockingPool.shared.busy >= 4 }
+            let subs = try await a.command(["PUBSUB", "NUMSUB", RedissonScripts.channel("herd")]).array?.last
+            XCTAssertEqual(subs, .integer(1), "\(kind): one subscription for the client's four waiters")
+            let t0 = nowMs()
+            _ = try await h.unlock()
+            var tokens: [Int64] = []
+            for w in waiters { tokens.append(try await w.value) }
+            // Each unlock wakes the next waiter: the chain takes milliseconds, not the 30 s PTTL.
+            XCTAssertLessThan(nowMs() - t0, 5000, "\(kind)")
+            XCTAssertEqual(Set(tokens).count, 4)
+            XCTAssertEqual(b.channels.count, 0)
+        }
+    }
+
     func testFencingTokensStrictlyIncreaseAcrossClients() async throws {
         try await onBothServers { server, kind in
             let clients = [LockClient(address: server.address), LockClient(address: server.address)]
