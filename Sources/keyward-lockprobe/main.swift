@@ -4,6 +4,7 @@
 //   keyward-lockprobe contend --addr H:P --name L [--counter K] [--iterations N] [--tasks M] [--no-fencing]
 //       M tasks each lock L N times; under the lock: GET K, SET K value+1 (unprotected on purpose).
 //       Prints {"event":"done","acquired":..,"tokens":[..],"lat_us":[..],"elapsed_ms":..}
+//       --no-lock skips the lock (a control run: the counter then loses updates).
 //   keyward-lockprobe hold --addr H:P --name L [--lease-ms X] [--client-id ID]
 //       Locks L (watchdog lease when no --lease-ms), prints {"event":"acquired",...}, then sleeps
 //       until killed.
@@ -59,6 +60,7 @@ struct Probe {
         let iterations = Int(arg("--iterations") ?? "100") ?? 100
         let tasks = Int(arg("--tasks") ?? "1") ?? 1
         let lease = arg("--lease-ms").flatMap(Int64.init).map { Duration.milliseconds($0) }
+        let noLock = CommandLine.arguments.contains("--no-lock")
         let start = nowUs()
         let results = try await withThrowingTaskGroup(of: ([Int64], [Int64]).self) { group in
             for t in 0..<tasks {
@@ -67,12 +69,12 @@ struct Probe {
                         var tokens: [Int64] = [], lat: [Int64] = []
                         for _ in 0..<iterations {
                             let t0 = nowUs()
-                            let h = try await client.lock(name, leaseTime: lease)
+                            let h = noLock ? nil : try await client.lock(name, leaseTime: lease)
                             lat.append(nowUs() - t0)
-                            if let tok = h.token { tokens.append(tok) }
+                            if let tok = h?.token { tokens.append(tok) }
                             let v = Int(try await client.command(["GET", counter]).string ?? "0") ?? 0
                             _ = try await client.command(["SET", counter, String(v + 1)])
-                            try await h.unlock()
+                            try await h?.unlock()
                         }
                         return (tokens, lat)
                     }
