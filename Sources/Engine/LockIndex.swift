@@ -122,12 +122,14 @@ extension Engine {
     /// Re-checks one key's shape and adds it to or drops it from the index. Reads without side
     /// effects (no lazy expiry, no stats, no LRU touch).
     func refreshLockIndex(db: Int, _ key: UnsafeRawBufferPointer) {
-        if isLockShaped(db: db, key) { lockIndex.insert(db: db, key) } else { lockIndex.remove(db: db, key) }
+        if isLockShaped(db: db, key) { lockIndex.insert(db: db, key) }
+        else if lockIndex.mightContain(key) { lockIndex.remove(db: db, key) }
     }
 
     func isLockShaped(db: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let d = dbs[db]
-        guard let s = d.findSlot(key), d.expireTime(at: s) != nil else { return false }
+        // No key with a TTL in this db (a cache without expiry, a benchmark): nothing to look up.
+        guard d.volatileCount > 0, let s = d.findSlot(key), d.expireTime(at: s) != nil else { return false }
         guard case .object(let o) = d.value(at: s), let h = o as? HashValue else { return false }
         return LockIndex.owners(h) != nil
     }
