@@ -61,10 +61,16 @@ public final class LockClient: Sendable {
     let renewals = Locked<[String: Renewal]>([:])
     let channels = ChannelRegistry()
 
-    public init(address: ServerAddress, clientId: String = UUID().uuidString.lowercased(), options: LockOptions = LockOptions()) {
+    public convenience init(address: ServerAddress, clientId: String = UUID().uuidString.lowercased(),
+                            options: LockOptions = LockOptions()) {
+        self.init(server: .address(address), clientId: clientId, options: options)
+    }
+
+    /// `.sentinel(sentinels, masterName:)` follows the master Sentinel names (see LockServer).
+    public init(server: LockServer, clientId: String = UUID().uuidString.lowercased(), options: LockOptions = LockOptions()) {
         self.clientId = clientId
         self.options = options
-        self.pool = ConnectionPool(address: address, clientId: clientId, timeout: options.ioTimeout)
+        self.pool = ConnectionPool(server: server, clientId: clientId, timeout: options.ioTimeout)
     }
 
     deinit { pool.closeAll() }

@@ -189,6 +189,23 @@ final class LockTests: XCTestCase {
         }
     }
 
+    func testCancellingAWaiterStopsItAndLeavesTheSubscription() async throws {
+        try await onBothServers { server, kind in
+            let a = LockClient(address: server.address), b = LockClient(address: server.address)
+            let h = try await a.lock("cancel", leaseTime: .seconds(30), threadId: 1)
+            let waiter = Task { try await b.lock("cancel", leaseTime: .seconds(30), threadId: 2) }
+            try await eventually(10, "waiter subscribed") { b.channels.count == 1 }
+            let t0 = nowMs()
+            waiter.cancel()
+            do { _ = try await waiter.value; XCTFail("\(kind): a cancelled waiter must not get the lock") } catch is CancellationError {}
+            XCTAssertLessThan(nowMs() - t0, 2000, "\(kind): cancellation noticed within a wait slice")
+            XCTAssertEqual(b.channels.count, 0)
+            let holders = try await a.holders("cancel")
+            XCTAssertEqual(holders.map(\.field), [h.field])
+            _ = try await h.unlock()
+        }
+    }
+
     func testFencingTokensStrictlyIncreaseAcrossClients() async throws {
         try await onBothServers { server, kind in
             let clients = [LockClient(address: server.address), LockClient(address: server.address)]
