@@ -13,8 +13,9 @@
 // Cost on the write path: with an empty index a write whose event can't create a lock (anything
 // but expire/hincrby/hset/hdel/rename_to/move_to/copy_to/restore) costs one event-name test;
 // otherwise one hash of the key and a set lookup (no allocation) unless the key is a candidate.
-// Keys that arrive without a change event (RDB load at start, a replica's full sync) are not
-// indexed until their next change; documented as a limit.
+// Keys that arrive without a change event (an RDB load: start-up, DEBUG RELOAD, a replica's full
+// sync, an AOF's RDB preamble) are indexed by one pass over the keys with a TTL after the load
+// (`rebuildLockIndex`), the only time the index looks at the keyspace.
 
 #if canImport(Glibc)
 import Glibc
@@ -63,6 +64,11 @@ public final class LockIndex {
         guard entries.remove(Entry(db: db, key: Bytes(key))) != nil else { return }
         let h = hasher.hash(key)
         if let n = hashes[h], n > 1 { hashes[h] = n - 1 } else { hashes[h] = nil }
+    }
+
+    func clear() {
+        entries.removeAll()
+        hashes.removeAll()
     }
 
     func removeAll(db: Int) {
@@ -124,6 +130,18 @@ extension Engine {
     func refreshLockIndex(db: Int, _ key: UnsafeRawBufferPointer) {
         if isLockShaped(db: db, key) { lockIndex.insert(db: db, key) }
         else if lockIndex.mightContain(key) { lockIndex.remove(db: db, key) }
+    }
+
+    /// After an RDB load: index every lock-shaped key (dbs without TTL keys are skipped).
+    func rebuildLockIndex() {
+        lockIndex.clear()
+        for d in dbs where d.volatileCount > 0 {
+            d.forEach { key, value, expires in
+                guard expires != nil, case .object(let o) = value, let h = o as? HashValue,
+                      LockIndex.owners(h) != nil else { return }
+                key.withBytes { lockIndex.insert(db: d.index, $0) }
+            }
+        }
     }
 
     func isLockShaped(db: Int, _ key: UnsafeRawBufferPointer) -> Bool {

@@ -88,6 +88,21 @@ final class LockIndexTests: XCTestCase {
         XCTAssertEqual(h.engine.lockIndex.count, 0)
     }
 
+    func testLocksLoadedFromAnRdbImageAreIndexed() throws {
+        let h = EngineHarness()
+        h.engine.now = unixMillis()
+        h.raw(["EVAL", acquire, "1", "saved", "60000", "u:1"])
+        h.raw(["SELECT", "3"])
+        h.raw(["EVAL", acquire, "1", "saved3", "60000", "u:2"])
+        h.raw(["HSET", "plain", "u:1", "1"])
+        let image = try h.engine.rdbImage()
+        let h2 = EngineHarness()
+        h2.engine.now = h.engine.now
+        try image.withUnsafeBytes { _ = try h2.engine.loadRdb($0) }
+        XCTAssertEqual(names(h2), ["saved", "saved3"])
+        XCTAssertEqual(h2.engine.lockIndex.count, 2)
+    }
+
     func testWhatIsNotLockShapedAndPatterns() {
         let h = EngineHarness()
         h.engine.now = 1_000_000
