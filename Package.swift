@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "keyward-server", targets: ["keyward-server"]),
         .library(name: "KeywardClient", targets: ["KeywardClient"]),
+        .library(name: "KeywardLocks", targets: ["KeywardLocks"]),
     ],
     targets: [
         .target(name: "RESP", swiftSettings: fast),
@@ -24,11 +25,16 @@ let package = Package(
         .target(name: "KeywardClient", dependencies: ["RESP"]),
         // The admin protocol's model (Codable documents) shared by server, console and JSON output.
         .target(name: "Admin"),
+        // Redisson-compatible locks, watchdog, fencing, WAIT-acked mode, cache helpers (docs/locks.md).
+        .target(name: "KeywardLocks", dependencies: ["KeywardClient", "Admin", "RESP"]),
+        // Contends on / holds a lock from a separate process for the lock tests and bench/locks.py.
+        .executableTarget(name: "keyward-lockprobe", dependencies: ["KeywardLocks", "KeywardClient", "Admin"]),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP", "Admin"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
         .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin"]),
+        .testTarget(name: "LocksTests", dependencies: ["KeywardLocks", "KeywardClient", "Admin", "RESP"]),
     ]
 )

@@ -60,6 +60,8 @@ public final class Engine {
     public var dbChangeObservers: [(DatabaseChange) -> Void] = []
     /// Watched keys and their clients (Engine+Watch.swift).
     public let watches = WatchRegistry()
+    /// Lock-shaped keys for ADMIN LOCKS (LockIndex.swift).
+    public let lockIndex = LockIndex()
     public let config = ConfigStore()
     /// Facts only the server knows (port, config file, executable, run id), for INFO.
     public var serverInfo = ServerInfo()
@@ -131,6 +133,7 @@ public final class Engine {
         installPersistenceHooks()
         installEvictionHooks()
         installReplicationHooks()
+        installLockIndex()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }

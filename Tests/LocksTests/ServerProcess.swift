@@ -1,0 +1,76 @@
+import Foundation
+import KeywardClient
+
+/// (A copy of Tests/ClientTests/ServerProcess.swift: test targets cannot share sources.)
+/// Starts a real keyward-server (or redis-server) on a free loopback port for a test and stops
+/// it again; Swift tests that need real processes (client, locks, console) share this one.
+final class ServerProcess {
+    let address: ServerAddress
+    let workdir: URL
+    private let process: Process
+
+    /// The keyward-server next to the test bundle (or $KEYWARD_SERVER).
+    static var keywardBinary: String {
+        if let p = ProcessInfo.processInfo.environment["KEYWARD_SERVER"] { return p }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("keyward-server").path
+    }
+
+    init(binary: String = ServerProcess.keywardBinary, args: [String] = []) throws {
+        workdir = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        var lastError: Error = ClientError.timeout
+        for _ in 0..<5 {
+            let port = ServerProcess.freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + args
+            p.currentDirectoryURL = workdir
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let addr = ServerAddress(host: "127.0.0.1", port: port)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline && p.isRunning {
+                if let c = try? Connection(addr, timeout: 1), (try? c.command("PING")) == .simple("PONG") {
+                    address = addr
+                    process = p
+                    return
+                }
+                usleep(50_000)
+            }
+            if p.isRunning { p.terminate(); p.waitUntilExit() }
+            lastError = ClientError.connect("server on port \(port) did not start")
+        }
+        throw lastError
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: workdir)
+    }
+
+    deinit { stop() }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        a.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
+        _ = withUnsafeMutablePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: a.sin_port))
+    }
+}
