@@ -33,8 +33,10 @@ let package = Package(
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP", "Admin"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
-        .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP"]),
+        // Starts real server processes for the Swift tests (one copy for every test target).
+        .target(name: "TestSupport", dependencies: ["KeywardClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP", "TestSupport"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin"]),
-        .testTarget(name: "LocksTests", dependencies: ["KeywardLocks", "KeywardClient", "Admin", "RESP"]),
+        .testTarget(name: "LocksTests", dependencies: ["TestSupport", "KeywardLocks", "KeywardClient", "Admin", "RESP"]),
     ]
 )

@@ -1,5 +1,6 @@
 // The lock client through Sentinel: a real redis-server in sentinel mode names the master.
 // (The failover double-grant test waits for the Sentinel issue; this proves discovery.)
+import TestSupport
 import Foundation
 import XCTest
 import KeywardClient
