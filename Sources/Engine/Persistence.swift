@@ -23,6 +23,9 @@ public final class PersistenceState {
     /// `snapshotDone` is set (one at a time, as Redis runs one child).
     public internal(set) var snapshot: Snapshot? = nil
     var snapshotDone: ((SnapshotOutcome) -> Void)? = nil
+    /// What the running snapshot is for (Redis's child types: an RDB child serves BGSAVE and
+    /// replication, an AOF child the rewrite).
+    public internal(set) var snapshotPurpose: SnapshotPurpose = .bgsave
     var bgsaveScheduled = false
     /// Unix seconds of the last BGSAVE attempt (retry delay after a failure).
     var lastBgsaveTry: Int64 = 0

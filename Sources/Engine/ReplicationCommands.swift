@@ -133,7 +133,7 @@ enum ReplicationCommands {
         c.array(3)
         c.bulk("master")
         c.int(r.offset)
-        let online = r.replicas
+        let online = r.replicas.filter { $0.isOnline }
         c.array(online.count)
         for s in online {
             c.array(3)

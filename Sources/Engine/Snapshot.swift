@@ -107,7 +107,8 @@ public final class Snapshot {
     let lazyFree: ((DetachedKeyspace) -> Void)?
 
     /// Takes the snapshot instant: O(databases + slab size / 64).
-    init(engine e: Engine, sink: SnapshotSink) {
+    /// `aux`: extra AUX fields after the header (the replication id and offset, as rdbSaveRio).
+    init(engine e: Engine, sink: SnapshotSink, aux: [(String, String)] = []) {
         self.sink = sink
         checksum = e.config.bool("rdbchecksum")
         compression = e.config.bool("rdbcompression")
@@ -120,6 +121,7 @@ public final class Snapshot {
         for d in e.dbs { total += d.count }
         keysTotal = total
         main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
+        for (k, v) in aux { main.writeAux(k, v) }
         for code in e.scripting.libraryCodes { main.writeFunction(code) }
         for d in e.dbs {
             precondition(d.table.snapshot == nil, "two snapshots on one table")

@@ -173,6 +173,13 @@ extension Server {
         }
     }
 
+    /// Writes replicas' pending output at once (payload bytes from a snapshot step).
+    func flushReplicaOutput() {
+        for e in engine.replication.replicas where e.client.out.readableCount > 0 {
+            if let c = connections[e.client.fd], !c.closed { flush(c) }
+        }
+    }
+
     /// Replicas fed by the stream this turn need their output flushed.
     func flushReplicas() {
         engine.replicationBeforeSleep()

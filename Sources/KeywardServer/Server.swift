@@ -209,7 +209,11 @@ public final class Server {
         // out so they don't wait for it. A command arriving meanwhile waits at most one slice:
         // 100 us keeps that near a command's own cost, and the walk still runs ~3x faster than
         // Redis's forked child (BENCHMARKS.md).
-        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 100) }
+        if engine.backgroundSaveInProgress {
+            engine.backgroundSaveStep(micros: 100)
+            // A full sync's payload produced by the step goes out now, not after the next sleep.
+            if !engine.replication.replicas.isEmpty { flushReplicaOutput() }
+        }
         aof.updateStatus()
         if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
