@@ -98,6 +98,10 @@ public final class Engine {
     var scriptBusy = false
     /// Set by the server: serves other clients once while a script is busy (no cron).
     public var whileBusy: (() -> Void)? = nil
+    /// Set while the dataset loads (Loading.swift); commands without `loading` get -LOADING.
+    public internal(set) var loading: LoadingState? = nil
+    /// Called from a load's progress reports: the server handles ready events once.
+    public var whileLoading: (() -> Void)? = nil
     /// RDB save/load bookkeeping (Persistence.swift).
     public let persistence = PersistenceState()
     /// Master/replica state (Replication.swift).
@@ -193,6 +197,10 @@ public final class Engine {
             }
         }
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd, argv) { return }
+        if loading != nil && client.id >= 0 && rejectedWhileLoading(cmd) {
+            rejectCall(client, "LOADING Redis is loading the dataset in memory", cmd, argv)
+            return
+        }
         if scriptBusy && !cmd.flags.contains(.allowBusy) && client !== scripting.luaClient {
             rejectCall(client, scripting.busyError, cmd, argv)
             return

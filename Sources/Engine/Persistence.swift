@@ -45,6 +45,7 @@ extension Engine {
             f["rdb_saves"] = String(p.saves)
             f["rdb_last_load_keys_expired"] = String(p.lastLoadExpired)
             f["rdb_last_load_keys_loaded"] = String(p.lastLoadKeys)
+            e.loadingInfo(&f)
         }
     }
 
@@ -122,6 +123,12 @@ extension Engine {
     public func loadRdb(_ data: UnsafeRawBufferPointer, intoLive: Bool = false, allowDuplicates: Bool = false) throws -> RdbLoadInfo {
         var opt = rdbLoadOptions
         opt.allowDuplicates = allowDuplicates
+        if let l = loading {
+            // Serve clients (-LOADING) between chunks; the AUX used-mem shows in INFO once read.
+            let base = l.loadedBytes
+            opt.progressInterval = Int(config.int("loading-process-events-interval-bytes"))
+            opt.progress = { [unowned self] done in self.loadingProgress(done, base: base) }
+        }
         let targets: [Database]
         if intoLive {
             targets = dbs

@@ -13,6 +13,10 @@ public struct RdbLoadOptions {
     public var allowDuplicates = false
     public var now: Int64 = 0
     public var limits = EncodingLimits()
+    /// Called with the bytes read so far about every `progressInterval` bytes (the server serves
+    /// clients -LOADING from it, Redis's processEventsWhileBlocked during rdbLoad).
+    public var progress: ((Int) -> Void)? = nil
+    public var progressInterval = 2 << 20
     public init() {}
 }
 
@@ -47,6 +51,7 @@ public enum RdbLoader {
         var db = dbs[0]
         var expireAt: Int64? = nil
         var idle: UInt64? = nil
+        var nextProgress = opt.progressInterval
         while true {
             let type = try r.u8()
             switch type {
@@ -113,6 +118,10 @@ public enum RdbLoader {
                     }
                 }
                 info.keysLoaded += 1
+                if let p = opt.progress, r.pos >= nextProgress {
+                    nextProgress = r.pos + opt.progressInterval
+                    p(r.pos)
+                }
                 continue
             }
             break

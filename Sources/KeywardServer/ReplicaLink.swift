@@ -66,8 +66,14 @@ final class ReplicaLink: FileEventHandler {
                 server.engine.replication.linkState = "sync"
             case .fullResync(let replid, let offset, let rdb):
                 server.log(.notice, "MASTER <-> REPLICA sync: Loading DB in memory (\(rdb.count) bytes)")
+                // Clients are served (-LOADING) during the load; the link itself is not read
+                // until the load is over (its handshake is mid-action).
+                server.loop.setReadable(fd, false)
+                defer { if !done { server.loop.setReadable(fd, true) } }
                 do {
-                    _ = try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
+                    _ = try server.engine.withLoading(totalBytes: rdb.count) {
+                        try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
+                    }
                 } catch {
                     server.replicaLinkFailed(self, "Failed trying to load the MASTER synchronization DB from socket: \(error)")
                     return
