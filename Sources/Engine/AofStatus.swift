@@ -8,6 +8,8 @@ public final class AofStatus {
     public var lastRewriteSeconds: Int64 = -1
     public var lastRewriteOK = true
     public var lastWriteOK = true
+    /// strerror of the last failed write or fsync (the AOF -MISCONF text).
+    public var lastWriteError = ""
     public var currentSize: Int64 = 0
     public var baseSize: Int64 = 0
     public var bufferLength: Int64 = 0

@@ -180,6 +180,13 @@ public final class Engine {
                 return
             }
         }
+        // Redis's writeCommandsDeniedByDiskError: after a failed save (or AOF write) writes and
+        // PING are refused until persisting works again; the master's stream still applies.
+        if (!persistence.lastSaveOK || !aof.lastWriteOK) && !client.isMaster && client.id >= 0,
+           cmd.flags.contains(.write) || cmd.name == "ping", let err = diskErrorText() {
+            rejectCall(client, err, cmd, argv)
+            return
+        }
         if minReplicasToWrite > 0 && cmd.flags.contains(.write) && !hasGoodReplicas {
             rejectCall(client, "NOREPLICAS Not enough good replicas to write.", cmd, argv)
             return

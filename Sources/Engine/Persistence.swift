@@ -49,6 +49,17 @@ extension Engine {
         }
     }
 
+    /// The -MISCONF text when writes are refused for a persistence error, else nil.
+    func diskErrorText() -> String? {
+        if !persistence.lastSaveOK && config.bool("stop-writes-on-bgsave-error") && !config.saveParams.isEmpty {
+            return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+        }
+        if aof.enabled && !aof.lastWriteOK {
+            return "MISCONF Errors writing to the AOF file: \(aof.lastWriteError)"
+        }
+        return nil
+    }
+
     var rdbLoadOptions: RdbLoadOptions {
         var o = RdbLoadOptions()
         o.verifyChecksum = config.bool("rdbchecksum")
