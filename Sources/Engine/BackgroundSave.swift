@@ -13,11 +13,13 @@ public final class MemorySnapshotSink: SnapshotSink {
     public private(set) var bytes: [UInt8] = []
     public private(set) var closed = false
     public private(set) var cancelled = false
+    /// The 8 CRC64 bytes at the end (off for a command-form AOF base).
+    public var trailer = true
     public init() {}
     public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
     public func close(checksum: Bool) {
         let sum = checksum ? bytes.withUnsafeBytes { crc64(0, $0) } : 0
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) }
+        if trailer { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) } }
         closed = true
     }
     public func cancel() { cancelled = true }
@@ -39,10 +41,11 @@ extension Engine {
 
     /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
     /// engine thread once `sink` finished or failed. False when a snapshot runs already.
-    public func startRewriteSnapshot(sink: SnapshotSink, done: @escaping (SnapshotOutcome) -> Void) -> Bool {
+    public func startRewriteSnapshot(sink: SnapshotSink, format: Snapshot.Format = .rdb,
+                                     done: @escaping (SnapshotOutcome) -> Void) -> Bool {
         let p = persistence
         if p.snapshot != nil { return false }
-        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.snapshot = Snapshot(engine: self, sink: sink, format: format)
         p.snapshotDone = done
         p.snapshotPurpose = .aofRewrite
         return true
