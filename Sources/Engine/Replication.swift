@@ -43,6 +43,8 @@ public final class ReplicationState {
     var pendingConf: [Int64: ReplicaEntry] = [:]
     /// The running full sync (ReplicationSync.swift).
     public internal(set) var sync: ReplicationSync? = nil
+    /// A running FAILOVER (ReplicationFailover.swift).
+    public internal(set) var failover: FailoverJob? = nil
     var lastKeepAlive: Int64 = 0
 
     // Replica role.
@@ -208,6 +210,7 @@ extension Engine {
         if offset > e.ackOffset { e.ackOffset = offset }
         e.ackTime = now
         serveWaiters()
+        if replication.failover != nil { updateFailoverStatus() }
     }
 
     func replicasAcked(_ offset: Int64) -> Int {
@@ -240,6 +243,10 @@ extension Engine {
     /// Once a second: PING replicas every repl-ping-replica-period seconds.
     public func replicationCron() {
         let r = replication
+        if let f = r.failover, f.state == .waitingForSync {
+            r.getackPending = true
+            updateFailoverStatus()
+        }
         if !r.isReplica && !r.replicas.isEmpty {
             let period = max(1, config.int("repl-ping-replica-period")) * 1000
             if now - r.lastPing >= period {

@@ -67,7 +67,7 @@ extension Engine {
             let lag = state == "online" ? max(0, (now - s.ackTime) / 1000) : 0
             f.add("slave\(i)", "ip=\(ip),port=\(s.listeningPort),state=\(state),offset=\(s.ackOffset),lag=\(lag)")
         }
-        f.add("master_failover_state", "no-failover")
+        f.add("master_failover_state", r.failover?.state.rawValue ?? "no-failover")
         f.add("master_replid", r.replid)
         f.add("master_replid2", r.replid2)
         f.add("master_repl_offset", String(r.offset))

@@ -79,12 +79,14 @@ final class ReplicaLink: FileEventHandler {
                     return
                 }
                 server.engine.replicationDidFullSync(replid: replid, offset: offset)
+                server.engine.failoverCompleted()
                 // The AOF described the old dataset: start it over from the synced one.
                 if server.aof.isOn { _ = server.aof.rewriteNow() }
                 server.log(.notice, "MASTER <-> REPLICA sync: Finished with success")
             case .continued(let replid):
                 server.log(.notice, "Successful partial resynchronization with master.")
                 server.engine.replicationDidContinue(replid: replid)
+                server.engine.failoverCompleted()
             case .stream(let rest):
                 done = true
                 server.masterLinkEstablished(self, leftover: rest)

@@ -215,7 +215,7 @@ public final class Server {
             if !engine.replication.replicas.isEmpty { flushReplicaOutput() }
         }
         aof.updateStatus()
-        if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
+        if !paused.isEmpty && !engine.failoverPausesWrites && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
         for (_, c) in connections where c.client.closeASAP { close(c) }
         if let req = engine.shutdownRequest {
@@ -282,7 +282,7 @@ public final class Server {
     }
 
     func resumePausedClients() {
-        guard !paused.isEmpty else { return }
+        guard !paused.isEmpty, !engine.failoverPausesWrites else { return }
         if let p = engine.serverState.pause, p.deadline > engine.now { return }
         engine.serverState.pause = nil
         let waiting = paused
@@ -292,6 +292,7 @@ public final class Server {
 
     /// Redis stops active expiry while writes are paused (it would be a write).
     var isPausedForWrites: Bool {
+        if engine.failoverPausesWrites { return true }
         guard let p = engine.serverState.pause else { return false }
         return p.deadline > engine.now
     }
