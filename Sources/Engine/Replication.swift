@@ -243,10 +243,9 @@ extension Engine {
     /// Once a second: PING replicas every repl-ping-replica-period seconds.
     public func replicationCron() {
         let r = replication
-        if let f = r.failover, f.state == .waitingForSync {
-            r.getackPending = true
-            updateFailoverStatus()
-        }
+        // No GETACK here: it would move the offset the replica must reach; its ACK every
+        // second reports it (Redis's updateFailoverStatus waits the same way).
+        if let f = r.failover, f.state == .waitingForSync { updateFailoverStatus() }
         if !r.isReplica && !r.replicas.isEmpty {
             let period = max(1, config.int("repl-ping-replica-period")) * 1000
             if now - r.lastPing >= period {

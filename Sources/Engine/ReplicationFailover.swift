@@ -73,8 +73,8 @@ extension Engine {
             e.persistence.log?("FAILOVER requested to any replica.")
         }
         r.failover = FailoverJob(host: host, port: Int(port), force: force, deadline: timeout == 0 ? 0 : e.now + timeout)
-        r.getackPending = true
         c.ok()
+        e.updateFailoverStatus()
     }
 
     /// Redis's findReplica: by announced (or peer) address and listening port.

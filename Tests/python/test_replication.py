@@ -472,3 +472,31 @@ def test_full_sync_runs_in_the_background_and_is_shared(tmp_path, servers):
     for k in ("key:0", "key:299999"):
         assert all(client(r).get(k) == m.get(k) for r in replicas)
     print(f"slowest INFO during the sync: {slowest[0] * 1000:.0f} ms")
+
+
+@pytest.mark.parametrize("master_kind,replica_kind", [("keyward", "keyward"), ("keyward", "redis"), ("redis", "keyward")])
+def test_coordinated_failover(tmp_path, servers, master_kind, replica_kind):
+    """FAILOVER: writes are held until the replica caught up, then the roles swap (the old master
+    follows the new one with a partial resync) and no acknowledged write is lost."""
+    master = start(tmp_path, "master", master_kind)
+    replica = start(tmp_path, "replica", replica_kind)
+    servers += [master, replica]
+    follow(replica, master)
+    m = client(master)
+    fill_every_type(client(master, 3))
+    for i in range(200):
+        m.set(f"k{i}", i)
+    wait_until(lambda: synced(master, replica), "the replica to catch up")
+    assert m.execute_command("FAILOVER", "TO", replica.host, replica.port, "TIMEOUT", 20000) == b"OK"
+    assert m.info("replication")["master_failover_state"] in ("waiting-for-sync", "failover-in-progress", "no-failover")
+    wait_until(lambda: repl_info(replica)["role"] == "master" and repl_info(master)["role"] == "slave"
+               and repl_info(master)["master_link_status"] == "up"
+               and repl_info(master)["master_failover_state"] == "no-failover", "the roles to swap")
+    r = client(replica)
+    r.set("after", "1")
+    wait_until(lambda: client(master).get("after") == b"1", "the old master to follow the new one")
+    with pytest.raises(redispy.ResponseError, match="read only replica"):
+        client(master).set("x", 1)
+    assert snapshot(client(master, 3)) == snapshot(client(replica, 3))
+    assert r.info("stats")["sync_partial_ok"] >= 1
+    assert [client(master).get(f"k{i}") for i in range(200)] == [str(i).encode() for i in range(200)]
