@@ -136,7 +136,9 @@ final class ReplicationSyncTests: XCTestCase {
         h.engine.clientGone(replica.client)
         XCTAssertFalse(h.engine.backgroundSaveInProgress)
         XCTAssertNil(h.engine.replication.sync)
+        h.engine.persistence.makeSink = { _ in MemorySnapshotSink() }   // no file in the cwd
         XCTAssertEqual(h.raw(["BGSAVE"]).prefix(1), "+")
+        finishSync(h.engine)
     }
 
     func testStreamDuringTheSyncCountsAgainstTheLimit() {
