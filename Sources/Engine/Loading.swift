@@ -12,7 +12,7 @@ public final class LoadingState {
     public let startTime: Int64
     public var totalBytes: Int
     public var loadedBytes = 0
-    /// `used-mem` of the RDB being loaded (its AUX field), 0 when unknown.
+    /// `used-mem` of the RDB being loaded (its AUX field, once read), 0 when unknown.
     public var rdbUsedMem = 0
     init(startTime: Int64, totalBytes: Int) {
         self.startTime = startTime

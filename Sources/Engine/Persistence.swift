@@ -139,6 +139,7 @@ extension Engine {
             let base = l.loadedBytes
             opt.progressInterval = Int(config.int("loading-process-events-interval-bytes"))
             opt.progress = { [unowned self] done in self.loadingProgress(done, base: base) }
+            opt.onAux = { k, v in if k == "used-mem", let n = Int(v) { l.rdbUsedMem = n } }
         }
         let targets: [Database]
         if intoLive {

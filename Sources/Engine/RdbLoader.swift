@@ -17,6 +17,8 @@ public struct RdbLoadOptions {
     /// clients -LOADING from it, Redis's processEventsWhileBlocked during rdbLoad).
     public var progress: ((Int) -> Void)? = nil
     public var progressInterval = 2 << 20
+    /// Each AUX field as it is read (INFO's loading_rdb_used_mem comes from `used-mem`).
+    public var onAux: ((String, String) -> Void)? = nil
     public init() {}
 }
 
@@ -82,6 +84,7 @@ public enum RdbLoader {
             case Rdb.opAux:
                 let k = try r.string(), v = try r.string()
                 info.aux.append((String(decoding: k, as: UTF8.self), String(decoding: v, as: UTF8.self)))
+                if let f = opt.onAux, let last = info.aux.last { f(last.0, last.1) }
                 continue
             case Rdb.opModuleAux:
                 _ = try r.len()          // module id

@@ -39,6 +39,7 @@ final class LoadingTests: XCTestCase {
         XCTAssertTrue(info.contains("loading_total_bytes:\(image.count)\r\n"), info)
         XCTAssertTrue(info.contains("loading_loaded_perc:"), info)
         XCTAssertTrue(info.contains("loading_eta_seconds:"), info)
+        XCTAssertFalse(info.contains("loading_rdb_used_mem:0\r\n"), "from the file's used-mem AUX field: \(info)")
         // Over: back to normal.
         XCTAssertNil(h.engine.loading)
         XCTAssertEqual(other.raw(["GET", "key:1"]), "$2\r\nv1\r\n")
