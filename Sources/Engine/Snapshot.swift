@@ -18,6 +18,8 @@
 // after its SELECTDB/RESIZEDB when the walker gets there. The bytes go to a `SnapshotSink`
 // (a writer thread for BGSAVE, memory in tests). Zero cost when no snapshot runs: one nil check.
 
+import RESP
+
 /// Where a snapshot's bytes go. Called on the engine thread only.
 public protocol SnapshotSink: AnyObject {
     /// A block of the file, in order.
@@ -87,6 +89,9 @@ final class SnapshotTable {
 }
 
 public final class Snapshot {
+    /// RDB (BGSAVE, sync, preamble AOF base) or commands (an AOF base with
+    /// `aof-use-rdb-preamble no`; `dump` gives RESTORE payloads for types without a command form).
+    public enum Format { case rdb, commands(dump: ((Value) -> [UInt8]?)?) }
     let main: RdbWriter
     let sink: SnapshotSink
     var tables: [SnapshotTable] = []
@@ -105,10 +110,18 @@ public final class Snapshot {
     /// Stop walking while the sink has this much unwritten.
     public var maxPending = 64 << 20
     let lazyFree: ((DetachedKeyspace) -> Void)?
+    let commandForm: Bool
+    let dump: ((Value) -> [UInt8]?)?
+    /// Commands-form encoding space (AofRewrite.emit writes RESP into a ByteBuffer).
+    var scratch = ByteBuffer(capacity: 4096)
+    /// Keys without a command form skipped (commands form without `dump`).
+    public private(set) var skipped = 0
 
     /// Takes the snapshot instant: O(databases + slab size / 64).
-    init(engine e: Engine, sink: SnapshotSink) {
+    /// `aux`: extra AUX fields after the header (the replication id and offset, as rdbSaveRio).
+    init(engine e: Engine, sink: SnapshotSink, aux: [(String, String)] = [], format: Format = .rdb) {
         self.sink = sink
+        if case .commands(let d) = format { commandForm = true; dump = d } else { commandForm = false; dump = nil }
         checksum = e.config.bool("rdbchecksum")
         compression = e.config.bool("rdbcompression")
         main = RdbWriter(compression: compression, sink: { [sink] in sink.write($0) })
@@ -119,8 +132,20 @@ public final class Snapshot {
         var total = 0
         for d in e.dbs { total += d.count }
         keysTotal = total
-        main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
-        for code in e.scripting.libraryCodes { main.writeFunction(code) }
+        if commandForm {
+            for code in e.scripting.libraryCodes {    // functions first, as rewriteFunctions
+                scratch.writeArrayHeader(3)
+                scratch.writeBulk("FUNCTION" as StaticString)
+                scratch.writeBulk("LOAD" as StaticString)
+                scratch.writeBulk(code)
+            }
+            main.put(scratch.readable)
+            scratch.clear()
+        } else {
+            main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
+            for (k, v) in aux { main.writeAux(k, v) }
+            for code in e.scripting.libraryCodes { main.writeFunction(code) }
+        }
         for d in e.dbs {
             precondition(d.table.snapshot == nil, "two snapshots on one table")
             let t = SnapshotTable(owner: self, table: d.table, db: d.index)
@@ -144,7 +169,25 @@ public final class Snapshot {
             w = RdbWriter(compression: compression)
             t.side = w
         }
-        w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
+        if commandForm {
+            let value = e.pointee.value
+            e.pointee.key.withBytes { k in
+                if AofRewrite.emit(&scratch, k, value, dump: dump) {
+                    if at != 0 {
+                        scratch.writeArrayHeader(3)
+                        scratch.writeBulk("PEXPIREAT" as StaticString)
+                        scratch.writeBulk(k)
+                        scratch.writeBulkDecimal(at)
+                    }
+                } else {
+                    skipped += 1
+                }
+            }
+            w.put(scratch.readable)
+            scratch.clear()
+        } else {
+            w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
+        }
         if w === main { try? main.flushIfNeeded() }
     }
 
@@ -161,7 +204,15 @@ public final class Snapshot {
             let t = tables[current]
             if !currentStarted {
                 currentStarted = true
-                if t.count > 0 {
+                if t.count > 0 && commandForm {
+                    scratch.writeArrayHeader(2)
+                    scratch.writeBulk("SELECT" as StaticString)
+                    scratch.writeBulk(String(t.db))
+                    main.put(scratch.readable)
+                    scratch.clear()
+                    if let s = t.side { main.put(s.bytes); t.side = nil }
+                    try? main.flushIfNeeded()
+                } else if t.count > 0 {
                     main.put(Rdb.opSelectDB); main.putLen(t.db)
                     main.put(Rdb.opResizeDB); main.putLen(t.count); main.putLen(t.volatileCount)
                     if let s = t.side { main.put(s.bytes); t.side = nil }
@@ -187,7 +238,7 @@ public final class Snapshot {
             current += 1
             currentStarted = false
         }
-        try? main.finish(checksum: checksum)
+        if commandForm { try? main.flush() } else { try? main.finish(checksum: checksum) }
         finished = true
         release()
         sink.close(checksum: checksum)
