@@ -38,37 +38,41 @@ final class FailoverTests: XCTestCase {
             let acquiredAt = Date()
             try await t.failover {
                 heldA = try await a.tryLock("orders", leaseTime: .seconds(30), threadId: 1)
-                // What the notes describe: the lock is on no replica.
-                XCTAssertEqual(try t.masterConnection().command("WAIT", "1", "100").int, 0, "\(kind)")
+                // What the notes describe: WAIT would return 0. (On a connection that wrote
+                // nothing WAIT counts replicas acked at offset 0, so this one writes first.)
+                let m = try t.masterConnection()
+                _ = try m.command("SET", "after-the-lock", "1")
+                XCTAssertEqual(try m.command("WAIT", "1", "100").int, 0, "\(kind)")
             }
             let hA = try XCTUnwrap(heldA, "\(kind): A acquires on the old master")
 
             let b = LockClient(server: t.lockServer)
-            let hB = try await b.tryLock("orders", leaseTime: .seconds(30), threadId: 2)
-            let elapsed = Date().timeIntervalSince(acquiredAt)
             // The double grant: B holds the lock while A's 30 s lease, by A's own clock, runs.
-            XCTAssertNotNil(hB, "\(kind): B acquires the same lock on the new master")
+            let hB = try await XCTUnwrapAsync(await b.tryLock("orders", leaseTime: .seconds(30), threadId: 2),
+                                              "\(kind): B acquires the same lock on the new master")
+            let elapsed = Date().timeIntervalSince(acquiredAt)
             XCTAssertLessThan(elapsed, 30, "\(kind): A's lease has not run out")
             XCTAssertEqual(try t.newMasterConnection().command("HGETALL", "orders").array?.first?.string,
                            b.field(threadId: 2), "\(kind): the new master knows only B")
             // The token counter was replicated like the lock, so it lost A's increment: B gets
             // A's token again and a store that rejects lower tokens cannot tell them apart.
             XCTAssertEqual(hA.token, t0 + 1, "\(kind)")
-            XCTAssertEqual(hB?.token, hA.token, "\(kind): the token is re-issued after the lost write")
+            XCTAssertEqual(hB.token, hA.token, "\(kind): the token is re-issued after the lost write")
             let store = FencedStore()
-            XCTAssertTrue(store.write(token: hA.token!), "\(kind)")
-            XCTAssertTrue(store.write(token: hB!.token!), "\(kind): B's equal token is accepted too")
+            let tokenA = try XCTUnwrap(hA.token), tokenB = try XCTUnwrap(hB.token)
+            XCTAssertTrue(store.write(token: tokenA), "\(kind)")
+            XCTAssertTrue(store.write(token: tokenB), "\(kind): B's equal token is accepted too")
             // Only a later acquisition (a fresh token) fences A out.
-            _ = try await hB!.unlock()
+            _ = try await hB.unlock()
             let hB2 = try await XCTUnwrapAsync(await b.tryLock("orders", leaseTime: .seconds(30), threadId: 2))
             XCTAssertEqual(hB2.token, t0 + 2, "\(kind)")
-            XCTAssertTrue(store.write(token: hB2.token!), "\(kind)")
-            XCTAssertFalse(store.write(token: hA.token!), "\(kind): A's stale token is rejected after the next grant")
+            XCTAssertTrue(store.write(token: try XCTUnwrap(hB2.token)), "\(kind)")
+            XCTAssertFalse(store.write(token: tokenA), "\(kind): A's stale token is rejected after the next grant")
             // A learns it lost the lock only when it unlocks.
             do { _ = try await hA.unlock(); XCTFail("\(kind): A's hold is gone") } catch let e as LockError {
                 XCTAssertEqual(e, .notHeld("orders"), "\(kind)")
             }
-            print("failover[\(kind)] plain: tokens A=\(hA.token!) B=\(hB!.token!) next=\(hB2.token!), " +
+            print("failover[\(kind)] plain: tokens A=\(tokenA) B=\(tokenB) next=\(hB2.token ?? -1), " +
                   "failover \(String(format: "%.2f", t.failoverSeconds)) s")
         }
     }
@@ -140,7 +144,8 @@ func retryingConnectionErrors<T>(_ body: () async throws -> T) async throws -> T
     return try await body()
 }
 
-func XCTUnwrapAsync<T>(_ v: @autoclosure () async throws -> T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {
+func XCTUnwrapAsync<T>(_ v: @autoclosure () async throws -> T?, _ message: String = "",
+                       file: StaticString = #filePath, line: UInt = #line) async throws -> T {
     let value = try await v()
-    return try XCTUnwrap(value, file: file, line: line)
+    return try XCTUnwrap(value, message, file: file, line: line)
 }
