@@ -88,9 +88,10 @@ extension Engine {
     /// Walks the running snapshot for about `micros` µs. The server calls it before each
     /// sleep; true while work remains (the loop shouldn't sleep).
     @discardableResult
-    public func backgroundSaveStep(micros: Int64 = 1000) -> Bool {
+    public func backgroundSaveStep(micros: Int64 = 1000, minMicros: Int64 = .max,
+                                   yieldIf: (() -> Bool)? = nil) -> Bool {
         guard let s = persistence.snapshot else { return false }
-        if !s.finished { s.step(micros: micros) }
+        if !s.finished { s.step(micros: micros, minMicros: minMicros, yieldIf: yieldIf) }
         if s.finished { pollBackgroundSave() }
         if persistence.snapshot == nil { startWaitingSyncs() }
         return persistence.snapshot.map { !$0.finished } ?? false

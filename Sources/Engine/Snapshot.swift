@@ -194,11 +194,17 @@ public final class Snapshot {
     /// Walks for about `micros` µs (at least a few entries). Returns true once every byte has
     /// been handed to the sink (then `finished` is set and the sink is closed).
     /// `maxWork` bounds the step in slots (a serialized entry counts 8) for tests.
+    /// After `minMicros` the walk also stops as soon as `yieldIf` says a client is waiting (the
+    /// server asks its epoll set), so a request arriving mid-step waits ~`minMicros`, not `micros`.
     @discardableResult
-    public func step(micros: Int64 = 1000, maxWork: Int = Int.max) -> Bool {
+    public func step(micros: Int64 = 1000, maxWork: Int = Int.max, minMicros: Int64 = .max,
+                     yieldIf: (() -> Bool)? = nil) -> Bool {
         if finished { return true }
         if sink.pendingBytes > maxPending { return false }
-        let deadline = monotonicMicros() + micros
+        let started = monotonicMicros()
+        let deadline = started + micros
+        let yieldAfter = minMicros == .max ? Int64.max : started + minMicros
+        var nextAsk = yieldAfter
         var work = 0, sinceCheck = 0
         while current < tables.count {
             let t = tables[current]
@@ -231,7 +237,13 @@ public final class Snapshot {
                 if work >= maxWork { return false }
                 if sinceCheck >= 64 {   // ~8 entries: clock_gettime is cheap next to them
                     sinceCheck = 0
-                    if monotonicMicros() >= deadline { return false }
+                    let now = monotonicMicros()
+                    if now >= deadline { return false }
+                    // Asking costs a syscall: at most every 5 us.
+                    if now >= nextAsk, let ask = yieldIf {
+                        if ask() { return false }
+                        nextAsk = now + 5
+                    }
                 }
             }
             t.detachHook()

@@ -209,11 +209,12 @@ public final class Server {
         }
         pending.removeAll(keepingCapacity: true)
         // A slice of the BGSAVE walk per loop iteration (Snapshot.swift), after the replies went
-        // out so they don't wait for it. A command arriving meanwhile waits at most one slice:
-        // 100 us keeps that near a command's own cost, and the walk still runs ~3x faster than
-        // Redis's forked child (BENCHMARKS.md).
+        // out so they don't wait for it. Up to 200 us while nobody waits; once 20 us have passed
+        // the walk steps aside as soon as a socket is ready, so a command arriving mid-slice
+        // waits ~20 us and the walk still gets a share of a busy loop.
         if engine.backgroundSaveInProgress {
-            engine.backgroundSaveStep(micros: 100)
+            let loop = self.loop
+            engine.backgroundSaveStep(micros: 200, minMicros: 20, yieldIf: { loop.hasReadyEvents() })
             // A full sync's payload produced by the step goes out now, not after the next sleep.
             if !engine.replication.replicas.isEmpty { flushReplicaOutput() }
         }
