@@ -21,6 +21,13 @@ final class SentinelSim {
     var cut: Set<[Int]> = []
     /// Command links found dead (connection refused), reopened once the node is back.
     var downLinks: [Set<SentinelInstanceID>] = []
+    /// Share of sentinel-to-sentinel messages (votes, their replies, hellos) lost on the way.
+    var lossRate = 0.0
+    var rng = SplitMix(1)
+    /// (sentinel, its current epoch) at each +elected-leader.
+    var elections: [(Int, UInt64)] = []
+
+    func lost() -> Bool { lossRate > 0 && Double(rng.next() % 10_000) < lossRate * 10_000 }
 
     init(sentinels count: Int, quorum: Int, nodes: [SentinelAddress: Node], master: SentinelAddress,
          failoverTimeout: Int64 = SentinelTiming.defaultFailoverTimeout) {
@@ -69,7 +76,9 @@ final class SentinelSim {
     func deliver(_ i: Int, _ actions: [SentinelAction]) {
         for a in actions {
             switch a {
-            case let .event(t, x): events[i].append((now, "\(t) \(x)"))
+            case let .event(t, x):
+                events[i].append((now, "\(t) \(x)"))
+                if t == "+elected-leader" { elections.append((i, sentinels[i].currentEpoch)) }
             case .reconnect: break
             case let .send(id, cmds):
                 sent[i].append((id, cmds))
@@ -82,7 +91,7 @@ final class SentinelSim {
         let s = sentinels[i]
         if id.role == .sentinel {
             guard let j = sentinels.firstIndex(where: { $0.announce == id.addr }), !cut.contains([i, j]),
-                  !cut.contains([j, i]) else { return [] }
+                  !cut.contains([j, i]), !lost() else { return [] }
             let c = cmds[0]
             switch c[0] {
             case "PING": s.pingReply(id, valid: true, now: now)
@@ -90,6 +99,7 @@ final class SentinelSim {
             case "SENTINEL":
                 let r = sentinels[j].isMasterDownByAddr(ip: c[2], port: Int(c[3])!, epoch: UInt64(c[4])!, runID: c[5], now: now)
                 deliver(j, r.actions)
+                if lost() { return [] }   // the reply is lost, the vote stays cast
                 s.masterDownReply(id, down: r.down, leader: r.leader, leaderEpoch: r.leaderEpoch, now: now)
             default: break
             }
@@ -105,7 +115,7 @@ final class SentinelSim {
             case "PING": s.pingReply(id, valid: true, now: now)
             case "INFO": out += s.infoReply(id, text: info(id.addr), now: now)
             case "PUBLISH":
-                for j in sentinels.indices where !cut.contains([i, j]) && !cut.contains([j, i]) {
+                for j in sentinels.indices where !cut.contains([i, j]) && !cut.contains([j, i]) && !lost() {
                     deliver(j, sentinels[j].hello(c[2], now: now))
                 }
             case "SLAVEOF": nodes[id.addr]!.masterOf = c[1] == "NO" ? nil : SentinelAddress(c[1], Int(c[2])!)
@@ -245,6 +255,29 @@ final class SentinelFailoverTests: XCTestCase {
         for s in sim.sentinels {
             XCTAssertEqual(s.masterAddress("mymaster"), r2)
             XCTAssertEqual(s.configEpoch("mymaster"), 2, "won in the second epoch")
+        }
+    }
+
+    func testLostMessagesNeverElectTwoLeadersInAnEpochAndTheFailoverCompletes() {
+        // Most (60 %) of the votes, vote replies and hellos between sentinels vanish; over many
+        // seeds every epoch still has at most one leader, and all sentinels end up agreeing on
+        // the promoted replica (hellos repeat every 2 s, so the new config gets through).
+        for seed in UInt64(1)...20 {
+            let sim = makeSim(sentinels: 3, quorum: 2, failoverTimeout: 6000)
+            sim.rng = SplitMix(seed)
+            sim.lossRate = 0.6
+            sim.nodes[m]!.alive = false
+            sim.run(for: 90_000)
+            var leaderOf: [UInt64: Int] = [:]
+            for (i, epoch) in sim.elections {
+                if let other = leaderOf[epoch] { XCTAssertEqual(other, i, "seed \(seed): two leaders in epoch \(epoch)") }
+                leaderOf[epoch] = i
+            }
+            XCTAssertFalse(sim.elections.isEmpty, "seed \(seed): nobody was elected\n\(sim.events)")
+            let promoted = sim.sentinels[0].masterAddress("mymaster")
+            XCTAssertNotEqual(promoted, m, "seed \(seed)")
+            for s in sim.sentinels { XCTAssertEqual(s.masterAddress("mymaster"), promoted, "seed \(seed)") }
+            XCTAssertNil(promoted.flatMap { sim.nodes[$0]?.masterOf }, "seed \(seed): the promoted replica is a master")
         }
     }
 
