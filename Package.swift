@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "keyward-server", targets: ["keyward-server"]),
+        .executable(name: "keyward", targets: ["keyward"]),
         .library(name: "KeywardClient", targets: ["KeywardClient"]),
     ],
     targets: [
@@ -25,6 +26,8 @@ let package = Package(
         // The admin protocol's model (Codable documents) shared by server, console and JSON output.
         .target(name: "Admin"),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
+        // The operator's program: console, `status --json`, `up`/`down` (Sources/keyward/main.swift).
+        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
