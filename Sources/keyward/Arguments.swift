@@ -76,3 +76,9 @@ struct UsageError: Error, CustomStringConvertible {
 func say(_ s: String) {
     FileHandle.standardOutput.write(Data((s + "\n").utf8))
 }
+
+/// A failure at run time (not a usage mistake): printed without the usage text.
+struct ToolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ s: String) { description = s }
+}

@@ -58,11 +58,22 @@ enum LocalTopology {
         return String(decoding: cmd, as: UTF8.self).contains("keyward-server")
     }
 
+    /// Starts the topology; on any failure stops what it started, so a failed `up` leaves nothing behind.
     static func up(_ args: Arguments) throws -> (seed: String, dir: String) {
+        let dir = absolute(args.flags["--dir"] ?? home + "/local")
+        if !pids(dir).isEmpty { throw ToolError("a topology is already running in \(dir); run `keyward down --dir \(dir)` first") }
+        do {
+            return try startAll(args)
+        } catch {
+            _ = stop(dir)
+            throw error
+        }
+    }
+
+    private static func startAll(_ args: Arguments) throws -> (seed: String, dir: String) {
         let replicas = try args.int("--replicas", 1)
         let sentinels = try args.int("--sentinels", 0)
         let dir = absolute(args.flags["--dir"] ?? home + "/local")
-        if !pids(dir).isEmpty { throw UsageError("a topology is already running in \(dir); run `keyward down --dir \(dir)` first") }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let base = try args.int("--port", 0)
         var used = Set<Int>()
@@ -90,7 +101,11 @@ enum LocalTopology {
             let conf = "port \(p)\nbind 127.0.0.1\nsentinel monitor keyward 127.0.0.1 \(master) \(max(1, sentinels / 2 + 1))\n"
                 + "sentinel down-after-milliseconds keyward 5000\nsentinel failover-timeout keyward 30000\n"
             try conf.write(toFile: folder + "/sentinel.conf", atomically: true, encoding: .utf8)
-            try start(dir: dir, name: "sentinel-\(p)", args: [folder + "/sentinel.conf", "--sentinel"])
+            do {
+                try start(dir: dir, name: "sentinel-\(p)", args: [folder + "/sentinel.conf", "--sentinel"])
+            } catch {
+                throw ToolError("sentinel-\(p) did not start: this keyward-server may not have Sentinel mode yet (see \(folder)/server.log)")
+            }
         }
         let seed = "127.0.0.1:\(master)"
         let topo = "seed=\(seed)\nmaster=\(master)\nreplicas=\(replicaPorts.map(String.init).joined(separator: ","))\n"
@@ -108,7 +123,7 @@ enum LocalTopology {
             if t.health == "healthy" && online == replicas && t.sentinels.count == sentinels { return (seed, dir) }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        throw UsageError("topology in \(dir) not healthy after 60 s: \(last?.problems.joined(separator: "; ") ?? "")")
+        throw ToolError("topology in \(dir) not healthy after 60 s: \(last?.problems.joined(separator: "; ") ?? "")")
     }
 
     private static func start(dir: String, name: String, args: [String]) throws {
@@ -126,20 +141,25 @@ enum LocalTopology {
             if pids(dir).contains(where: { $0.node == name }) { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw UsageError("\(name) did not start (see \(folder)/server.log)")
+        throw ToolError("\(name) did not start (see \(folder)/server.log)")
     }
 
     static func down(_ args: Arguments) throws -> Int32 {
         guard let dir = (args.flags["--dir"].map(absolute)) ?? lastDir() else {
             throw UsageError("no topology to stop (give --dir)")
         }
+        say("stopped \(stop(dir)) process(es) in \(dir)")
+        return 0
+    }
+
+    /// SIGTERM to every running keyward-server named by the folder's pidfiles, SIGKILL after 15 s.
+    static func stop(_ dir: String) -> Int {
         let running = pids(dir)
         for (_, pid) in running { kill(pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline && running.contains(where: { isKeywardServer($0.pid) }) { Thread.sleep(forTimeInterval: 0.05) }
         for (_, pid) in running where isKeywardServer(pid) { kill(pid, SIGKILL) }
-        say("stopped \(running.count) process(es) in \(dir)")
-        return 0
+        return running.count
     }
 
     static func spawnAndWait(_ argv: [String], in folder: String) throws {
@@ -153,7 +173,7 @@ enum LocalTopology {
         defer { for a in cargs { free(a) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
-        guard rc == 0 else { throw UsageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw ToolError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }

@@ -1,0 +1,132 @@
+"""`keyward status --json`, `keyward up` and `keyward down` run as an operator would.
+
+status --json is validated against the published schema (docs/admin-status.schema.json) for a
+Keyward master + replica (brought up by `keyward up`) and for a real redis-server master +
+replica (plain Redis: the document is built from INFO and marks Keyward-only panels
+unavailable). Exit codes: 0 healthy, 1 degraded, 2 unreachable.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import REPO, keyward_binary, redis_binary
+from harness.server import Server, free_port
+
+SCHEMA = json.loads((REPO / "docs" / "admin-status.schema.json").read_text())
+
+
+def keyward_cli() -> str:
+    return str(Path(keyward_binary()).with_name("keyward"))
+
+
+def run(*args, home, timeout=90):
+    env = dict(os.environ, KEYWARD_HOME=str(home), KEYWARD_SERVER=keyward_binary())
+    return subprocess.run([keyward_cli(), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def status(seed, home):
+    r = run("status", "--json", "--seed", seed, "--timeout", "2", home=home)
+    doc = json.loads(r.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    return r.returncode, doc
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/cmdline").exists() and b"keyward-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_up_status_down_keyward_master_and_replica(tmp_path):
+    home, data = tmp_path / "home", tmp_path / "data"
+    r = run("up", "--replicas", "1", "--dir", str(data), "--no-console", home=home)
+    pids = [int(p.read_text()) for p in data.glob("*/server.pid")]
+    try:
+        assert r.returncode == 0, r.stderr
+        assert len(pids) == 2 and all(alive(p) for p in pids)
+        topo = dict(line.split("=", 1) for line in (data / "topology").read_text().split())
+        # The console's default seed is the topology `up` last started.
+        code, doc = status(topo["seed"], home)
+        default = json.loads(run("status", "--json", home=home).stdout)
+        assert default["seed"] == topo["seed"]
+        assert code == 0 and doc["health"] == "healthy", doc["problems"]
+        master, replica = doc["nodes"]
+        assert (master["role"], master["source"], replica["role"]) == ("master", "admin", "replica")
+        assert master["address"] == topo["seed"]
+        assert master["server"]["keywardVersion"]
+        link = master["replication"]["replicas"][0]
+        assert link["address"] == replica["address"] and link["state"] == "online"
+        assert link["resyncHeadroomBytes"] > 0
+        assert replica["replication"]["master"]["linkStatus"] == "up"
+        # A second `up` on the same folder refuses and leaves the running topology alone.
+        again = run("up", "--dir", str(data), "--no-console", home=home)
+        assert again.returncode != 0 and "already running" in again.stderr
+        assert all(alive(p) for p in pids)
+    finally:
+        down = run("down", "--dir", str(data), home=home)
+    assert down.returncode == 0 and "stopped 2" in down.stdout
+    deadline = time.time() + 10
+    while time.time() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids)
+
+
+def test_status_of_real_redis_master_and_replica(servers, tmp_path):
+    master = Server(redis_binary(), "redis-master")
+    servers.append(master)
+    master.start()
+    replica = Server(redis_binary(), "redis-replica", ["--replicaof", "127.0.0.1", str(master.port)])
+    servers.append(replica)
+    replica.start()
+    seed = f"127.0.0.1:{replica.port}"   # discovery from a replica finds its master
+    deadline = time.time() + 30
+    while True:
+        code, doc = status(seed, tmp_path)
+        if code == 0 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert code == 0, doc["problems"]
+    assert [n["role"] for n in doc["nodes"]] == ["master", "replica"]
+    assert all(n["source"] == "info" for n in doc["nodes"])
+    assert all({"locks", "events"} <= set(n["unavailable"]) for n in doc["nodes"])
+    assert doc["nodes"][0]["server"].get("keywardVersion") is None
+
+
+def test_exit_codes_degraded_and_unreachable(servers, tmp_path):
+    code, doc = status(f"127.0.0.1:{free_port()}", tmp_path)
+    assert (code, doc["health"]) == (2, "unreachable")
+    dead = free_port()
+    orphan = Server(redis_binary(), "redis-orphan", ["--replicaof", "127.0.0.1", str(dead)])
+    servers.append(orphan)
+    orphan.start()
+    code, doc = status(f"127.0.0.1:{orphan.port}", tmp_path)
+    assert (code, doc["health"]) == (1, "degraded")
+    assert any("link to master" in p for p in doc["problems"])
+    assert any(p.startswith(f"127.0.0.1:{dead} unreachable") for p in doc["problems"])
+
+
+def test_watch_prints_json_lines(servers, tmp_path):
+    srv = Server(keyward_binary(), "keyward-watch")
+    servers.append(srv)
+    srv.start()
+    env = dict(os.environ, KEYWARD_HOME=str(tmp_path))
+    p = subprocess.Popen([keyward_cli(), "status", "--seed", f"127.0.0.1:{srv.port}", "--watch", "0.2"],
+                         stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        docs = [json.loads(p.stdout.readline()) for _ in range(3)]
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(10)
+    for d in docs:
+        jsonschema.validate(d, SCHEMA)
+    assert len({d["generatedAt"] for d in docs}) == 3
