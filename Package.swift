@@ -27,11 +27,14 @@ let package = Package(
         .target(name: "Admin"),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         // The operator's program: console, `status --json`, `up`/`down` (Sources/keyward/main.swift).
-        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP"]),
+        // Console model, views (cell grid), key reducer and themes: pure, golden-tested.
+        .target(name: "Console", dependencies: ["Admin"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP", "Console"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
         .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Admin"]),
     ]
 )

@@ -1,0 +1,188 @@
+import XCTest
+import Admin
+@testable import Console
+
+/// Snapshot in, text grid out: the views as an operator sees them, no terminal involved.
+final class GoldenTests: XCTestCase {
+    let snap = Fixtures.snapshot()
+
+    func render(_ s: UIState, _ w: Int = 80, _ h: Int = 24, glyphs: Glyphs = .ascii) -> String {
+        Screen.render(snap, s, width: w, height: h, glyphs: glyphs).text
+    }
+
+    func lines(_ s: UIState, _ range: Range<Int>, _ w: Int = 80, glyphs: Glyphs = .ascii) -> String {
+        render(s, w, glyphs: glyphs).split(separator: "\n", omittingEmptySubsequences: false)[range].joined(separator: "\n")
+    }
+
+    func check(_ got: String, _ want: String, file: StaticString = #filePath, line: UInt = #line) {
+        if got != want { print("----- got -----\n\(got)\n---------------") }
+        XCTAssertEqual(got, want, file: file, line: line)
+    }
+
+    @discardableResult
+    func keys(_ s: inout UIState, _ ks: [Key]) -> [Effect] {
+        ks.flatMap { Reducer.reduce(&s, $0, snap) }
+    }
+
+    func typed(_ text: String) -> [Key] { text.map { Key.char($0) } }
+
+    func testOverviewAt80x24() {
+        check(render(UIState()), """
+             keyward > Overview  seed 127.0.0.1:7000                ! DEGRADED  1s 00:55:23
+              1 Overview   2 Replication   3 Sentinel   4 Locks   5 Events   6 Slots
+
+             NODE                      ROLE     HEALTH    CONN  MEMORY  OPS/S   KEYS SOURCE
+             127.0.0.1:7000            master   ! LAG       12    3.3M   1234  15.0k admin
+             |- 127.0.0.1:7001         replica  * OK         2    3.2M      3  15.0k info
+             `- 127.0.0.1:7002         replica  ! LAG        2    3.2M      3  15.0k info
+             127.0.0.1:7003            unknown  X DOWN       -       -      -      - -
+            """ + String(repeating: "\n", count: 14) + """
+
+             127.0.0.1:7003 unreachable: timed out (+1 more)
+             ?Help 1-6Views jkMove EnterDetail /Filter sSort pPause +-Rate :Cmd bBGSAVE
+            """)
+        let grid = Screen.render(snap, UIState(), width: 80, height: 24, glyphs: .ascii)
+        XCTAssertEqual(grid[1, 4].style, .selected, "first row selected")
+        XCTAssertEqual(grid[1, 0].style, .header)
+    }
+
+    func testReplicationShowsLagAndFullResyncPredictorInUnicode() {
+        var s = UIState()
+        keys(&s, [.char("2")])
+        check(lines(s, 0..<7, glyphs: .unicode), """
+             keyward ▸ Replication  seed 127.0.0.1:7000             ▲ DEGRADED  1s 00:55:23
+              1 Overview   2 Replication   3 Sentinel   4 Locks   5 Events   6 Slots
+
+             127.0.0.1:7000 offset 5000000, backlog 1.0M/1.0M
+             REPLICA        MASTER         STATE   LINK   OFFSET    LAG LAG T HEADROOM
+             127.0.0.1:7001 127.0.0.1:7000 online  up    5000000     0B    0s █████ 1.0M
+             127.0.0.1:7002 127.0.0.1:7000 online  up    3000000   1.9M   25s FULL RESYNC
+            """)
+    }
+
+    func testEnterOpensNodeDetailWithBreadcrumbAndEscGoesBack() {
+        var s = UIState()
+        keys(&s, [.down, .down, .enter])
+        XCTAssertEqual(s.view, .node)
+        XCTAssertEqual(s.nodeAddress, "127.0.0.1:7002")
+        check(lines(s, 0..<1) + "\n" + lines(s, 3..<9), """
+             keyward > Overview > 127.0.0.1:7002                    ! DEGRADED  1s 00:55:23
+             node          127.0.0.1:7002  ! LAG
+             role          replica
+             clients       2 connected, 0 blocked, max 10000
+             memory        used 3.2M, rss 7.6M, peak 3.2M, no maxmemory
+             ops           3/s, 0 commands, hits 0 / misses 0
+             keyspace      db0 15000 keys (10 volatile)
+            """)
+        keys(&s, [.escape])
+        XCTAssertEqual(s.view, .overview)
+        keys(&s, typed(":node 127.0.0.1:7003") + [.enter])
+        check(lines(s, 3..<5), """
+             node          127.0.0.1:7003  X DOWN
+             error         timed out
+            """)
+    }
+
+    func testEveryViewRendersAt80x24AndAfterResizeTo120x40() {
+        for v in ViewID.allCases {
+            var s = UIState()
+            s.view = v
+            s.nodeAddress = "127.0.0.1:7000"
+            for (w, h) in [(80, 24), (120, 40), (30, 8)] {
+                let g = Screen.render(snap, s, width: w, height: h, glyphs: .unicode)
+                XCTAssertEqual(g.text.split(separator: "\n", omittingEmptySubsequences: false).count, h)
+                XCTAssertTrue(g.text.split(separator: "\n").allSatisfy { displayWidth(String($0)) <= w }, "\(v) \(w)x\(h)")
+            }
+        }
+        XCTAssertEqual(Screen.render(snap, UIState(), width: 10, height: 3, glyphs: .ascii).text, "keyward: t\n\n")
+    }
+
+    func testHelpOverlayListsTheViewsKeysAndAnyKeyClosesIt() {
+        var s = UIState()
+        keys(&s, [.char("?")])
+        let text = render(s)
+        XCTAssertTrue(text.contains("| Keys: Overview"), text)
+        XCTAssertTrue(text.contains("b / w / F         BGSAVE / BGREWRITEAOF / FAILOVER"), text)
+        XCTAssertTrue(text.contains("+-----"), text)
+        keys(&s, [.char("x")])
+        XCTAssertFalse(s.showHelp)
+        XCTAssertEqual(s.view, .overview)
+    }
+
+    func testFilterAndSort() {
+        var s = UIState()
+        keys(&s, [.char("/")] + typed("700") + [.backspace] + typed("02") + [.enter])
+        XCTAssertEqual(s.filter, "7002")
+        XCTAssertEqual(lines(s, 4..<6), " `- 127.0.0.1:7002         replica  ! LAG        2    3.2M      3  15.0k info\n")
+        XCTAssertEqual(lines(s, 22..<23), " filter /7002  (Esc clears)")
+        keys(&s, [.escape])
+        XCTAssertEqual(s.filter, "")
+        // s cycles the sort column (NODE, ROLE, HEALTH, CONN ...); S reverses.
+        keys(&s, [.char("s"), .char("s"), .char("s"), .char("S")])
+        XCTAssertEqual(s.sortColumn, 2)
+        check(lines(s, 3..<8), """
+             NODE                      ROLE     HEALTHv   CONN  MEMORY  OPS/S   KEYS SOURCE
+             127.0.0.1:7003            unknown  X DOWN       -       -      -      - -
+             127.0.0.1:7000            master   ! LAG       12    3.3M   1234  15.0k admin
+             `- 127.0.0.1:7002         replica  ! LAG        2    3.2M      3  15.0k info
+             |- 127.0.0.1:7001         replica  * OK         2    3.2M      3  15.0k info
+            """)
+    }
+
+    func testConfirmedBGSAVEBecomesAnEffectAndCancelDoesNot() {
+        var s = UIState()
+        keys(&s, [.char("j"), .char("b")])
+        XCTAssertEqual(lines(s, 22..<23), " BGSAVE on 127.0.0.1:7001? [y/N]")
+        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7001", args: ["BGSAVE"])])
+        keys(&s, [.char("b")])
+        XCTAssertEqual(keys(&s, [.char("n")]), [])
+        XCTAssertEqual(s.message, "BGSAVE cancelled")
+        // FAILOVER on a replica is FAILOVER TO it, sent to its master.
+        keys(&s, [.char("F")])
+        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7000", args: ["FAILOVER", "TO", "127.0.0.1", "7001"])])
+    }
+
+    func testReadOnlyRefusesAdminActions() {
+        var s = UIState(readOnly: true)
+        for k in ["b", "w", "F"] { XCTAssertEqual(keys(&s, [.char(Character(k))]), []) }
+        XCTAssertNil(s.confirm)
+        XCTAssertEqual(s.message, "read-only mode: FAILOVER refused")
+        XCTAssertTrue(lines(s, 0..<1).contains("[read-only]"))
+    }
+
+    func testCommandLinePauseAndRefreshRate() {
+        var s = UIState()
+        XCTAssertEqual(keys(&s, typed(":refresh 2") + [.enter]), [.refreshChanged(2)])
+        XCTAssertEqual(keys(&s, [.char("+")]), [.refreshChanged(1)])
+        XCTAssertEqual(keys(&s, [.char("-"), .char("-")]), [.refreshChanged(2), .refreshChanged(5)])
+        keys(&s, [.char("p")])
+        XCTAssertTrue(s.paused)
+        XCTAssertTrue(lines(s, 0..<1).hasSuffix("! DEGRADED  PAUSED 5s 00:55:23"), lines(s, 0..<1))
+        keys(&s, typed(":view repl") + [.enter])
+        XCTAssertEqual(s.view, .replication)
+        keys(&s, typed(":slot 1234") + [.enter])
+        XCTAssertEqual(s.view, .slots)
+        XCTAssertEqual(s.message, "slot 1234: cluster mode is not available yet")
+        keys(&s, typed(":bogus") + [.enter])
+        XCTAssertEqual(s.message, "unknown command :bogus (try ? for help)")
+        XCTAssertEqual(keys(&s, typed(":q") + [.enter]), [.quit])
+        XCTAssertEqual(keys(&s, [.interrupt]), [.quit])
+    }
+
+    func testTabsCycleAndNumberKeysJump() {
+        var s = UIState()
+        keys(&s, [.tab, .tab])
+        XCTAssertEqual(s.view, .sentinel)
+        keys(&s, [.backTab, .char("5")])
+        XCTAssertEqual(s.view, .events)
+        check(lines(s, 3..<6), """
+             TIME     NODE                  KIND        MESSAGE
+             00:55:00 127.0.0.1:7003        unreachable no reply: timed out
+             00:53:20 127.0.0.1:7000        role        role replica -> master
+            """)
+        keys(&s, [.char("G")])
+        XCTAssertEqual(s.selection, 1)
+        keys(&s, [.char("g")])
+        XCTAssertEqual(s.selection, 0)
+    }
+}
