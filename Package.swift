@@ -29,7 +29,10 @@ let package = Package(
         // The operator's program: console, `status --json`, `up`/`down` (Sources/keyward/main.swift).
         // Console model, views (cell grid), key reducer and themes: pure, golden-tested.
         .target(name: "Console", dependencies: ["Admin"]),
-        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP", "Console"]),
+        // The only ncurses code (wide-character ncursesw; see Sources/CNcursesw/shim.h).
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "Terminal", dependencies: ["Console", "CNcursesw"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP", "Console", "Terminal"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),

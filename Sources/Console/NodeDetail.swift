@@ -37,7 +37,7 @@ extension Views {
             line("keyspace", n.keyspace.map { "db\($0.db) \($0.keys) keys (\($0.expires) volatile)" }.joined(separator: ", "))
         }
         if let p = n.persistence {
-            let rdb = (p.rdbBgsaveInProgress ? "BGSAVE running" : "last save \(p.rdbLastBgsaveStatus)")
+            let rdb = (p.rdbBgsaveInProgress ? "BGSAVE running" : "last save \(p.rdbLastBgsaveStatus) at \(Format.clock(p.rdbLastSaveTime * 1000))")
                 + ", \(p.rdbChangesSinceLastSave) changes since save"
             line("rdb", rdb, p.rdbLastBgsaveStatus == "ok" ? .normal : .fail)
             line("aof", p.aofEnabled ? "on, last write \(p.aofLastWriteStatus)" + (p.aofRewriteInProgress ? ", rewriting" : "") : "off")

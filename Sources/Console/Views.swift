@@ -125,9 +125,9 @@ public enum Views {
             let b = m.replication?.backlog ?? BacklogState()
             return "\(m.address) offset \(m.replication?.offset ?? 0), backlog \(Format.bytes(b.histlen))/\(Format.bytes(b.size))"
         }.joined(separator: "; ")
-        return Table(columns: [Column("REPLICA", 14), Column("MASTER", 14), Column("STATE", 7), Column("LINK", 4),
-                               Column("OFFSET", 8, right: true), Column("LAG", 6, right: true), Column("LAG T", 5, right: true),
-                               Column("HEADROOM", 13)],
+        return Table(columns: [Column("REPLICA", 15), Column("MASTER", 15), Column("STATE", 7), Column("LINK", 4),
+                               Column("OFFSET", 8, right: true), Column("LAG", 5, right: true), Column("LAG T", 5, right: true),
+                               Column("HEADROOM", 12)],
                      rows: rows, caption: caption.isEmpty ? nil : caption)
     }
 

@@ -1,8 +1,75 @@
-// Placeholder until the console lands: the terminal UI is wired in ConsoleCommand.run.
+// `keyward` (console): the UI loop on the main thread. It never touches the network: it takes
+// the poller's latest snapshot, handles keys (100 ms tick), draws only when something changed,
+// and restores the terminal on quit, Ctrl-C and SIGTERM/SIGHUP.
+
+import Admin
+import Console
+import Foundation
+import Terminal
 
 enum ConsoleCommand {
     static func run(_ args: Arguments) -> Int32 {
-        print("console not built yet; use `keyward status`")
-        return 2
+        let seed = args.flags["--seed"] ?? LocalTopology.defaultSeed()
+        let refresh: Double
+        do { refresh = try args.double("--refresh", 1) } catch {
+            FileHandle.standardError.write(Data("keyward: \(error)\n".utf8))
+            return 64
+        }
+        let theme = loadTheme(args.flags["--theme"] ?? "default")
+        let screen: TerminalScreen
+        do {
+            screen = try TerminalScreen(theme: theme, forceASCII: args.switches.contains("--ascii"),
+                                        colorLimit: args.switches.contains("--no-color") ? 0 : nil)
+        } catch {
+            FileHandle.standardError.write(Data("keyward: \(error)\n".utf8))
+            return 2
+        }
+        let poller = TopologyPoller(seed: seed, options: PollOptions(password: args.flags["--password"], timeout: 1.5),
+                                    interval: refresh)
+        poller.start()
+        defer { poller.stop(); screen.end() }
+        let glyphs: Glyphs = screen.unicode ? .unicode : .ascii
+        var state = UIState(refreshSeconds: refresh, readOnly: args.switches.contains("--read-only"))
+        var shown: ConsoleSnapshot?
+        var shownGeneration = -1
+        var dirty = true
+        while terminationSignal.load(ordering: .relaxed) == 0 {
+            for m in poller.takeMessages() { state.message = m; dirty = true }
+            if !state.paused {
+                let (snap, gen) = poller.snapshot()
+                if gen != shownGeneration { shown = snap; shownGeneration = gen; dirty = true }
+            }
+            if dirty {
+                let (w, h) = screen.size
+                state.pageRows = max(1, h - 7)
+                screen.draw(Screen.render(shown, state, width: w, height: h, glyphs: glyphs))
+                dirty = false
+            }
+            guard let key = screen.readKey(timeoutMs: 100) else { continue }
+            dirty = true
+            for effect in Reducer.reduce(&state, key, shown, glyphs: glyphs) {
+                switch effect {
+                case .quit: return 0
+                case .refreshChanged(let s): poller.setInterval(s)
+                case .run(let node, let cmd): poller.run(node: node, args: cmd)
+                }
+            }
+        }
+        return 0
+    }
+
+    /// Themes/NAME.theme from $KEYWARD_THEMES, the source tree next to the binary, the working
+    /// directory or /usr/share/keyward; the built-in default otherwise.
+    static func loadTheme(_ name: String) -> Theme {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dirs = [ProcessInfo.processInfo.environment["KEYWARD_THEMES"]].compactMap { $0 }
+        var d = (exe as NSString).deletingLastPathComponent
+        for _ in 0..<4 { dirs.append(d + "/Themes"); d = (d as NSString).deletingLastPathComponent }
+        dirs += [FileManager.default.currentDirectoryPath + "/Themes", "/usr/share/keyward/Themes"]
+        for dir in dirs {
+            if let text = try? String(contentsOfFile: "\(dir)/\(name).theme", encoding: .utf8),
+               let t = try? Theme(name: name, parsing: text) { return t }
+        }
+        return Theme.builtIn
     }
 }

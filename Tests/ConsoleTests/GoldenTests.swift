@@ -54,9 +54,9 @@ final class GoldenTests: XCTestCase {
               1 Overview   2 Replication   3 Sentinel   4 Locks   5 Events   6 Slots
 
              127.0.0.1:7000 offset 5000000, backlog 1.0M/1.0M
-             REPLICA        MASTER         STATE   LINK   OFFSET    LAG LAG T HEADROOM
-             127.0.0.1:7001 127.0.0.1:7000 online  up    5000000     0B    0s █████ 1.0M
-             127.0.0.1:7002 127.0.0.1:7000 online  up    3000000   1.9M   25s FULL RESYNC
+             REPLICA         MASTER          STATE   LINK   OFFSET   LAG LAG T HEADROOM
+             127.0.0.1:7001  127.0.0.1:7000  online  up    5000000    0B    0s █████ 1.0M
+             127.0.0.1:7002  127.0.0.1:7000  online  up    3000000  1.9M   25s FULL RESYNC
             """)
     }
 
