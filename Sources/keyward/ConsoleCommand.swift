@@ -20,6 +20,13 @@ enum ConsoleCommand {
         do {
             screen = try TerminalScreen(theme: theme, forceASCII: args.switches.contains("--ascii"),
                                         colorLimit: args.switches.contains("--no-color") ? 0 : nil)
+        } catch TerminalScreen.OpenError.noCursorAddressing {
+            // TERM=dumb and the like: the same screen once, as text.
+            let t = discover(seed: seed, options: PollOptions(password: args.flags["--password"], timeout: 1.5))
+            let grid = Screen.render(ConsoleSnapshot(topology: t), UIState(refreshSeconds: refresh), width: 80, height: 24,
+                                     glyphs: .ascii)
+            say(grid.text)
+            return t.exitCode
         } catch {
             FileHandle.standardError.write(Data("keyward: \(error)\n".utf8))
             return 2

@@ -182,3 +182,29 @@ def test_console_without_a_terminal_refuses(tmp_path):
                        env=dict(os.environ, KEYWARD_HOME=str(tmp_path)), stdin=subprocess.DEVNULL)
     assert r.returncode == 2
     assert "not a terminal" in r.stderr and "status --json" in r.stderr
+
+
+def test_sigterm_restores_the_terminal_and_dumb_terminals_get_text(servers, tmp_path):
+    from harness.server import Server
+    srv = Server(keyward_binary(), "keyward-console")
+    servers.append(srv)
+    srv.start()
+    seed = f"127.0.0.1:{srv.port}"
+    t = Tmux(f"kwt-{os.getpid()}", {"KEYWARD_HOME": str(tmp_path)})
+    try:
+        t.type(f"{cli()} --seed {seed} & pid=$!; fg; echo EXIT=$?")
+        t.keys("Enter")
+        t.wait(lambda s: "HEALTHY" in s and seed in s, "the console")
+        pids = subprocess.run(["pgrep", "-f", f"^{cli()} --seed {seed}$"], capture_output=True, text=True).stdout.split()
+        assert len(pids) == 1
+        os.kill(int(pids[0]), signal.SIGTERM)
+        s = t.wait_text("EXIT=0")
+        assert "keyward ▸" not in s
+        alt = subprocess.run(["tmux", "display", "-p", "-t", t.name, "#{alternate_on}"], capture_output=True, text=True)
+        assert alt.stdout.strip() == "0"
+        t.type(f"TERM=dumb {cli()} --seed {seed}; echo EXIT=$?")
+        t.keys("Enter")
+        s = t.wait(lambda s: s.count("EXIT=0") == 2, "the TERM=dumb run")
+        assert "keyward > Overview" in s and "* HEALTHY" in s and f"{seed}" in s
+    finally:
+        t.kill()
