@@ -150,8 +150,8 @@ public enum Views {
                                  TableCell(vote), TableCell("")], key: s.address))
             }
         }
-        return .table(Table(columns: [Column("MASTER", 12), Column("ADDRESS", 21), Column("FLAGS", 14), Column("QUORUM", 6),
-                                      Column("EPOCH", 5, right: true), Column("VOTE/PEERS", 12), Column("FAILOVER", 10)],
+        return .table(Table(columns: [Column("MASTER", 10), Column("ADDRESS", 15), Column("FLAGS", 15), Column("QUORUM", 6),
+                                      Column("EPOCH", 5, right: true), Column("VOTE/PEERS", 11), Column("FAILOVER", 10)],
                             rows: rows))
     }
 

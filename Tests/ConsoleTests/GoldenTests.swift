@@ -186,3 +186,31 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(s.selection, 0)
     }
 }
+
+final class SentinelGoldenTests: XCTestCase {
+    func testSentinelViewShowsDownFlagsAndVotesPerEpoch() {
+        var s1 = NodeStatus(address: "127.0.0.1:26379")
+        s1.role = "sentinel"
+        var m = SentinelMaster(fields: ["name": "mymaster", "ip": "127.0.0.1", "port": "7000", "flags": "o_down,master",
+                                        "quorum": "2", "config-epoch": "3", "num-slaves": "2", "num-other-sentinels": "2",
+                                        "failover-state": "wait_start"])!
+        m.sentinels = [SentinelPeer(fields: ["ip": "127.0.0.1", "port": "26380", "flags": "sentinel", "runid": "r2",
+                                             "leader": "abcdef0123456789", "leader-epoch": "4"])!,
+                       SentinelPeer(fields: ["ip": "127.0.0.1", "port": "26381", "flags": "s_down,sentinel",
+                                             "leader": "?", "leader-epoch": "0"])!]
+        s1.sentinel = SentinelView(masters: [m])
+        var t = TopologyStatus(generatedAt: 0, seed: "127.0.0.1:26379", nodes: [], sentinels: [s1])
+        t.assess()
+        var s = UIState()
+        s.view = .sentinel
+        let text = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii).text
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[3..<7].joined(separator: "\n"), """
+             MASTER     ADDRESS         FLAGS           QUORUM EPOCH VOTE/PEERS  FAILOVER
+             mymaster   127.0.0.1:7000  o_down,master   q=2        3 2r 3s       wait_start
+               sentinel 127.0.0.1:26380 sentinel                   4 abcdef01@4
+               sentinel 127.0.0.1:26381 s_down,sentinel            0 -
+            """)
+        XCTAssertEqual(String(lines[22]), " sentinel: master mymaster at 127.0.0.1:7000 is o_down,master")
+    }
+}

@@ -130,3 +130,35 @@ def test_watch_prints_json_lines(servers, tmp_path):
     for d in docs:
         jsonschema.validate(d, SCHEMA)
     assert len({d["generatedAt"] for d in docs}) == 3
+
+
+def test_status_from_a_real_redis_sentinel(servers, tmp_path):
+    master = Server(redis_binary(), "redis-sentinel-master")
+    servers.append(master)
+    master.start()
+    replica = Server(redis_binary(), "redis-sentinel-replica", ["--replicaof", "127.0.0.1", str(master.port)])
+    servers.append(replica)
+    replica.start()
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(f"sentinel monitor mymaster 127.0.0.1 {master.port} 1\n")
+    # The harness puts --port first, but a sentinel's config file must come first: start it by hand.
+    port = free_port()
+    proc = subprocess.Popen([redis_binary(), str(conf), "--sentinel", "--port", str(port), "--bind", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        seed = f"127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while True:
+            code, doc = status(seed, tmp_path)
+            view = doc["sentinels"][0].get("sentinel") if doc["sentinels"] else None
+            if code == 0 and view and view["masters"][0]["numReplicas"] == 1 and len(doc["nodes"]) == 2:
+                break
+            assert time.time() < deadline, doc
+            time.sleep(0.2)
+        assert doc["sentinels"][0]["role"] == "sentinel"
+        m = view["masters"][0]
+        assert (m["name"], m["address"], m["quorum"]) == ("mymaster", f"127.0.0.1:{master.port}", 1)
+        assert [n["role"] for n in doc["nodes"]] == ["master", "replica"]
+    finally:
+        proc.terminate()
+        proc.wait(10)
