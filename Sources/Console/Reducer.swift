@@ -38,6 +38,11 @@ public enum Reducer {
         case .char("?"): s.showHelp = true
         case .char(let c) where c.isNumber:
             if let n = c.wholeNumberValue, let v = ViewID(rawValue: n), ViewID.tabs.contains(v) { switchTo(&s, v) }
+        case .left where s.paused, .right where s.paused:
+            // Time travel: while paused, ←/→ step through the snapshots the program kept.
+            let d = key == .left ? 1 : -1
+            s.historyBack = max(0, min(max(0, s.historyCount - 1), s.historyBack + d))
+            s.message = s.historyBack == 0 ? "newest snapshot" : "snapshot -\(s.historyBack) of \(s.historyCount)"
         case .tab, .char("l"), .right: cycle(&s, 1)
         case .backTab, .char("h"), .left: cycle(&s, -1)
         case .down, .char("j"): move(&s, 1, count)
@@ -48,7 +53,10 @@ public enum Reducer {
         case .char("G"), .end: move(&s, count + 1, count)
         case .char("/"): s.editingFilter = true
         case .char(":"): s.commandLine = ""
-        case .char("p"): s.paused.toggle(); s.message = s.paused ? "paused (p resumes)" : "resumed"
+        case .char("p"):
+            s.paused.toggle()
+            s.historyBack = 0
+            s.message = s.paused ? "paused (p resumes, left/right step through history)" : "resumed"
         case .char("+"): return changeRefresh(&s, -1)
         case .char("-"): return changeRefresh(&s, 1)
         case .char("s"):
@@ -173,6 +181,9 @@ public enum Reducer {
         case "bgsave": return action(&s, "BGSAVE", ["BGSAVE"], snap, rows, node: arg)
         case "bgrewriteaof": return action(&s, "BGREWRITEAOF", ["BGREWRITEAOF"], snap, rows, node: arg)
         case "failover": return failover(&s, snap, rows)
+        case "export":
+            guard let path = arg else { s.message = "usage: :export FILE (snapshot history as JSON lines)"; return [] }
+            return [.export(path)]
         case "slot":
             switchTo(&s, .slots)
             s.message = "slot \(arg ?? "?"): cluster mode is not available yet"

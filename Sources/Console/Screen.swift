@@ -36,7 +36,7 @@ public enum Screen {
         let mark = t.health == "healthy" ? g.ok : (t.health == "degraded" ? g.warn : g.fail)
         let badge = " \(mark) \(t.health.uppercased()) "
         // Drop the least useful parts first when the line is narrow; the clock and rate stay.
-        let pause = s.paused ? " PAUSED" : ""
+        let pause = s.paused ? (s.historyBack > 0 ? " PAUSED -\(s.historyBack)" : " PAUSED") : ""
         let candidates = [
             ("seed \(t.seed)", "\(pause) \(t.nodes.count + t.sentinels.count) nodes  refresh \(Format.seconds(s.refreshSeconds))  \(Format.clock(t.generatedAt)) "),
             ("seed \(t.seed)", "\(pause) \(Format.seconds(s.refreshSeconds)) \(Format.clock(t.generatedAt)) "),
@@ -109,9 +109,11 @@ public enum Screen {
             "/                 filter rows (Enter keeps, Esc clears)",
             "s / S             sort by next column / reverse",
             "p                 pause or resume the display",
+            "left / right      while paused: older / newer snapshot",
             "+ / -             refresh faster / slower",
             ":                 command: node H:P, view NAME, refresh S,",
-            "                  bgsave, bgrewriteaof, failover, slot N, lock NAME, q",
+            "                  bgsave, bgrewriteaof, failover, slot N, lock NAME,",
+            "                  export FILE (history as JSON lines), q",
         ]
         switch s.view {
         case .overview, .replication, .node:

@@ -39,6 +39,8 @@ public enum Effect: Equatable, Sendable {
     case quit
     case run(node: String, args: [String])
     case refreshChanged(Double)
+    /// Write the snapshot history (JSON lines) to this file.
+    case export(String)
 }
 
 public struct UIState: Equatable, Sendable {
@@ -65,6 +67,9 @@ public struct UIState: Equatable, Sendable {
     public var nodeAddress: String?
     /// Rows visible in the body at the last render (PgUp/PgDn step).
     public var pageRows = 10
+    /// Time travel: snapshots kept by the program, and how far back the paused display is.
+    public var historyCount = 0
+    public var historyBack = 0
 
     public init(refreshSeconds: Double = 1, readOnly: Bool = false) {
         self.refreshSeconds = refreshSeconds

@@ -40,11 +40,25 @@ enum ConsoleCommand {
         var shown: ConsoleSnapshot?
         var shownGeneration = -1
         var dirty = true
+        // Time travel: the newest snapshots, one per refresh; while paused the display walks them.
+        var history: [ConsoleSnapshot] = []
+        var lastKept = Date.distantPast
         while terminationSignal.load(ordering: .relaxed) == 0 {
             for m in poller.takeMessages() { state.message = m; dirty = true }
-            if !state.paused {
-                let (snap, gen) = poller.snapshot()
-                if gen != shownGeneration { shown = snap; shownGeneration = gen; dirty = true }
+            let (snap, gen) = poller.snapshot()
+            if let snap, gen != shownGeneration, Date().timeIntervalSince(lastKept) >= state.refreshSeconds * 0.9 {
+                history.append(snap)
+                if history.count > historyLimit { history.removeFirst() }
+                lastKept = Date()
+            }
+            state.historyCount = history.count
+            if state.paused {
+                let pick = history.isEmpty ? nil : history[history.count - 1 - min(state.historyBack, history.count - 1)]
+                if pick != shown { shown = pick; dirty = true }
+            } else if gen != shownGeneration {
+                shown = snap
+                shownGeneration = gen
+                dirty = true
             }
             if dirty {
                 let (w, h) = screen.size
@@ -59,10 +73,24 @@ enum ConsoleCommand {
                 case .quit: return 0
                 case .refreshChanged(let s): poller.setInterval(s)
                 case .run(let node, let cmd): poller.run(node: node, args: cmd)
+                case .export(let path): state.message = export(history, to: path)
                 }
             }
         }
         return 0
+    }
+
+    static let historyLimit = 300
+
+    /// The history as JSON lines (one TopologyStatus per line), for a post-mortem.
+    static func export(_ history: [ConsoleSnapshot], to path: String) -> String {
+        do {
+            let text = try history.map { try AdminJSON.encode($0.topology) }.joined(separator: "\n") + "\n"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return "exported \(history.count) snapshot(s) to \(path)"
+        } catch {
+            return "export failed: \(error)"
+        }
     }
 
     /// Themes/NAME.theme from $KEYWARD_THEMES, the source tree next to the binary, the working

@@ -214,3 +214,27 @@ final class SentinelGoldenTests: XCTestCase {
         XCTAssertEqual(String(lines[22]), " sentinel: master mymaster at 127.0.0.1:7000 is o_down,master")
     }
 }
+
+final class TimeTravelTests: XCTestCase {
+    func testPausedLeftRightStepThroughHistoryAndExportIsACommand() {
+        let snap = Fixtures.snapshot()
+        var s = UIState()
+        s.historyCount = 3
+        _ = Reducer.reduce(&s, .left, snap)
+        XCTAssertEqual(s.view, .slots, "not paused: left switches views")
+        s.view = .overview
+        _ = Reducer.reduce(&s, .char("p"), snap)
+        for _ in 0..<5 { _ = Reducer.reduce(&s, .left, snap) }
+        XCTAssertEqual(s.historyBack, 2, "clamped to the oldest snapshot")
+        XCTAssertEqual(s.message, "snapshot -2 of 3")
+        let header = Screen.render(snap, s, width: 80, height: 24, glyphs: .ascii).text.split(separator: "\n")[0]
+        XCTAssertEqual(String(header), (
+            " keyward > Overview  seed 127.0.0.1:7000      ! DEGRADED  PAUSED -2 1s 00:55:23"))
+        _ = Reducer.reduce(&s, .right, snap)
+        XCTAssertEqual(s.historyBack, 1)
+        XCTAssertEqual(s.view, .overview)
+        _ = Reducer.reduce(&s, .char("p"), snap)
+        XCTAssertEqual(s.historyBack, 0)
+        XCTAssertEqual(Reducer.command(&s, "export /tmp/x.jsonl", snap), [.export("/tmp/x.jsonl")])
+    }
+}
