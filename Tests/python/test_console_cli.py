@@ -82,7 +82,7 @@ def test_up_status_down_keyward_master_and_replica(tmp_path):
 
 
 def test_status_of_real_redis_master_and_replica(servers, tmp_path):
-    master = Server(redis_binary(), "redis-master")
+    master = Server(redis_binary(), "redis-master", ["--repl-diskless-sync-delay", "0"])
     servers.append(master)
     master.start()
     replica = Server(redis_binary(), "redis-replica", ["--replicaof", "127.0.0.1", str(master.port)])
@@ -133,7 +133,7 @@ def test_watch_prints_json_lines(servers, tmp_path):
 
 
 def test_status_from_a_real_redis_sentinel(servers, tmp_path):
-    master = Server(redis_binary(), "redis-sentinel-master")
+    master = Server(redis_binary(), "redis-sentinel-master", ["--repl-diskless-sync-delay", "0"])
     servers.append(master)
     master.start()
     replica = Server(redis_binary(), "redis-sentinel-replica", ["--replicaof", "127.0.0.1", str(master.port)])
