@@ -23,6 +23,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var persistence: PersistenceFigures?
     public var replication: ReplicationFigures?
     public var sentinel: SentinelView?
+    /// CLUSTER INFO / NODES as this node sees them (cluster mode only).
+    public var cluster: ClusterView?
     /// The ADMIN LOCKS document when the node serves it.
     public var locks: JSONValue?
     /// The newest admin events the node remembers (oldest first).

@@ -49,6 +49,12 @@ public struct TopologyStatus: Codable, Sendable, Equatable {
                 if p.aofLastWriteStatus != "ok" { problems.append("\(n.address) AOF write failed") }
             }
         }
+        // The cluster as the first reachable node in cluster mode sees it.
+        if let c = nodes.first(where: { $0.reachable && $0.cluster != nil })?.cluster {
+            if c.state != "ok" { problems.append("cluster state is \(c.state)") }
+            if c.uncovered > 0 { problems.append("\(c.uncovered) slot(s) not covered by any node") }
+            for n in c.nodes where n.failing { problems.append("cluster node \(n.address) flagged \(n.flags.joined(separator: ","))") }
+        }
         var seenMasters = Set<String>()
         for s in sentinels where s.reachable {
             for m in s.sentinel?.masters ?? [] where m.isDown && !seenMasters.contains(m.name) {

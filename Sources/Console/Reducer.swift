@@ -186,7 +186,9 @@ public enum Reducer {
             return [.export(path)]
         case "slot":
             switchTo(&s, .slots)
-            s.message = "slot \(arg ?? "?"): cluster mode is not available yet"
+            guard let n = arg.flatMap(Int.init), (0..<16384).contains(n) else { s.message = "usage: :slot 0-16383"; return [] }
+            if let t = snap?.topology, let o = Views.slotOwner(t, n) { s.message = "slot \(n) is served by \(o)" }
+            else { s.message = "slot \(n): no cluster data (not a cluster, or the slot is uncovered)" }
         case "lock":
             switchTo(&s, .locks)
             s.filter = arg ?? ""

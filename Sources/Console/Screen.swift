@@ -12,8 +12,13 @@ public enum Screen {
         }
         header(&grid, snap, s, g)
         tabs(&grid, s)
-        let content = Views.content(s.view, snap, s, g)
+        let content = Views.content(s.view, snap, s, g, width: width, rows: height - 5)
         switch content {
+        case .rich(let lines):
+            for (i, spans) in lines.dropFirst(s.scroll).prefix(height - 5).enumerated() {
+                var x = 1
+                for (text, style) in spans { x = grid.put(x, 3 + i, text, style, maxX: width - 1) }
+            }
         case .table(let t): _ = grid.drawTable(t, s, g, y0: 3, y1: height - 2)
         case .text(let lines):
             for (i, (text, style)) in lines.dropFirst(s.scroll).prefix(height - 5).enumerated() {

@@ -58,11 +58,17 @@ public struct Table: Equatable, Sendable {
 public enum ViewContent: Equatable, Sendable {
     case table(Table)
     case text([(String, Style)])
+    /// Lines of differently styled spans (the slot map).
+    case rich([[(String, Style)]])
 
     public static func == (a: ViewContent, b: ViewContent) -> Bool {
         switch (a, b) {
         case let (.table(x), .table(y)): return x == y
         case let (.text(x), .text(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.rich(x), .rich(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { l, r in
+                l.count == r.count && zip(l, r).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            }
         default: return false
         }
     }
@@ -74,7 +80,13 @@ public enum ViewContent: Equatable, Sendable {
 
     public var columnCount: Int { if case .table(let t) = self { return t.columns.count }; return 0 }
 
-    public var lineCount: Int { if case .text(let l) = self { return l.count }; return 0 }
+    public var lineCount: Int {
+        switch self {
+        case .text(let l): return l.count
+        case .rich(let l): return l.count
+        case .table: return 0
+        }
+    }
 }
 
 extension Grid {

@@ -11,7 +11,9 @@ public struct ConsoleSnapshot: Equatable, Sendable {
 }
 
 public enum Views {
-    public static func content(_ view: ViewID, _ snap: ConsoleSnapshot?, _ s: UIState, _ g: Glyphs) -> ViewContent {
+    /// `width`/`rows`: the body's size (the slot map scales to it).
+    public static func content(_ view: ViewID, _ snap: ConsoleSnapshot?, _ s: UIState, _ g: Glyphs,
+                               width: Int = 80, rows: Int = 19) -> ViewContent {
         guard let snap else { return .text([("Connecting…", .dim)]) }
         switch view {
         case .overview: return .table(overview(snap.topology, g))
@@ -19,11 +21,7 @@ public enum Views {
         case .sentinel: return sentinel(snap.topology)
         case .locks: return locks(snap.topology)
         case .events: return .table(events(snap.events))
-        case .slots:
-            return .text([("Slots", .title), ("", .normal),
-                          ("Cluster mode is not available yet: this deployment has no hash slots to map.", .normal),
-                          ("Once Keyward runs with cluster-enabled, this view shows the 16384 slots by owner,", .dim),
-                          ("with MIGRATING / IMPORTING and uncovered slots highlighted.", .dim)])
+        case .slots: return slots(snap.topology, width: width, rows: rows)
         case .node: return nodeDetail(snap.topology, s.nodeAddress, g)
         }
     }

@@ -87,6 +87,13 @@ final class NodePoller {
             status.unavailable += ["locks", "events"]
         }
         var poll = NodePoll(status: status)
+        if status.server?.mode == "cluster" {
+            if case .bulk(let nodes) = try c.command("CLUSTER", "NODES"), let info = try c.command("CLUSTER", "INFO").text {
+                let view = ClusterView(nodesText: String(decoding: nodes, as: UTF8.self), info: InfoText(parsing: info))
+                poll.status.cluster = view
+                poll.dataNodes += view.nodes.map(\.address).filter { !$0.hasPrefix(":") }
+            }
+        }
         if status.role == "sentinel" {
             let view = try sentinelView(c)
             poll.status.sentinel = view

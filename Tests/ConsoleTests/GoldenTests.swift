@@ -162,7 +162,7 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(s.view, .replication)
         keys(&s, typed(":slot 1234") + [.enter])
         XCTAssertEqual(s.view, .slots)
-        XCTAssertEqual(s.message, "slot 1234: cluster mode is not available yet")
+        XCTAssertEqual(s.message, "slot 1234: no cluster data (not a cluster, or the slot is uncovered)")
         keys(&s, typed(":bogus") + [.enter])
         XCTAssertEqual(s.message, "unknown command :bogus (try ? for help)")
         XCTAssertEqual(keys(&s, typed(":q") + [.enter]), [.quit])
@@ -236,5 +236,62 @@ final class TimeTravelTests: XCTestCase {
         _ = Reducer.reduce(&s, .char("p"), snap)
         XCTAssertEqual(s.historyBack, 0)
         XCTAssertEqual(Reducer.command(&s, "export /tmp/x.jsonl", snap), [.export("/tmp/x.jsonl")])
+    }
+}
+
+final class SlotsGoldenTests: XCTestCase {
+    static let nodesText = """
+        aaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-8191 [100->-bbb]
+        bbb 127.0.0.1:7001@17001 master - 0 0 2 connected 8192-12287 [100-<-aaa]
+        ccc 127.0.0.1:7002@17002 master,fail? - 0 0 3 disconnected 12288-16000
+        ddd 127.0.0.1:7003@17003 slave aaa 0 0 1 connected
+
+        """
+
+    func testParsesClusterNodes() {
+        let c = ClusterView(nodesText: Self.nodesText, info: InfoText(parsing: "cluster_state:fail\ncluster_current_epoch:3\ncluster_slots_assigned:16001\n"))
+        XCTAssertEqual(c.nodes.map(\.address), ["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002", "127.0.0.1:7003"])
+        XCTAssertEqual(c.nodes[0].flags, ["master"])
+        XCTAssertEqual(c.nodes[3].masterId, "aaa")
+        XCTAssertEqual(c.nodes[2].slots, 3713)
+        XCTAssertEqual(c.ranges.first, SlotRange(start: 0, end: 8191, owner: "127.0.0.1:7000"))
+        XCTAssertEqual(c.migrating, [SlotMove(slot: 100, from: "127.0.0.1:7000", peerId: "bbb")])
+        XCTAssertEqual(c.importing, [SlotMove(slot: 100, from: "127.0.0.1:7001", peerId: "aaa")])
+        XCTAssertEqual(c.uncovered, 383)
+        var n = NodeStatus(address: "127.0.0.1:7000")
+        n.cluster = c
+        var t = TopologyStatus(generatedAt: 0, seed: n.address, nodes: [n])
+        t.assess()
+        XCTAssertEqual(t.problems, ["cluster state is fail", "383 slot(s) not covered by any node",
+                                    "cluster node 127.0.0.1:7002 flagged master,fail?"])
+    }
+
+    func testHeatmapShowsOwnersMovesAndUncoveredSlots() {
+        var n = NodeStatus(address: "127.0.0.1:7000")
+        n.cluster = ClusterView(nodesText: Self.nodesText, info: InfoText(parsing: "cluster_state:fail\ncluster_current_epoch:3\ncluster_slots_assigned:16001\n"))
+        var t = TopologyStatus(generatedAt: 0, seed: n.address, nodes: [n])
+        t.assess()
+        var s = UIState()
+        s.view = .slots
+        let lines = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii).text
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[3..<16].joined(separator: "\n"), """
+             cluster fail  epoch 3  16001/16384 assigned  3 masters  one cell = 32 slots
+                  0 AAA~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+               2048 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+               4096 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+               6144 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+               8192 BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB
+              10240 BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB
+              12288 CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC
+              14336 CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC!!!!!!!!!!!!
+             A 127.0.0.1:7000  8192 slots  0-8191  epoch 1
+             B 127.0.0.1:7001  4096 slots  8192-12287  epoch 2
+             C 127.0.0.1:7002  3713 slots  12288-16000  epoch 3  [fail?]
+             ! uncovered 383   ~ migrating/importing 2
+            """)
+        var st = UIState()
+        _ = Reducer.command(&st, "slot 9000", ConsoleSnapshot(topology: t))
+        XCTAssertEqual(st.message, "slot 9000 is served by 127.0.0.1:7001")
     }
 }

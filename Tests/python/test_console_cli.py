@@ -162,3 +162,68 @@ def test_status_from_a_real_redis_sentinel(servers, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def cluster_ports(n: int) -> list[int]:
+    """Free ports whose cluster bus port (+10000) is free too."""
+    import socket
+    out = []
+    for p in range(21000 + (os.getpid() % 500) * 20, 45000):
+        ok = True
+        for q in (p, p + 10000):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", q))
+                except OSError:
+                    ok = False
+        if ok:
+            out.append(p)
+        if len(out) == n:
+            return out
+    raise RuntimeError("no free cluster ports")
+
+
+def test_status_of_a_real_redis_cluster(tmp_path):
+    ports = cluster_ports(3)
+    procs = []
+    try:
+        for p in ports:
+            d = tmp_path / f"n{p}"
+            d.mkdir()
+            procs.append(subprocess.Popen(
+                [redis_binary(), "--port", str(p), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                 "--cluster-config-file", "nodes.conf", "--save", "", "--appendonly", "no"],
+                cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        deadline = time.time() + 30
+        for p in ports:
+            while subprocess.run(["redis-cli", "-p", str(p), "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
+                assert time.time() < deadline
+                time.sleep(0.05)
+        r = subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports], "--cluster-yes"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        while True:
+            code, doc = status(f"127.0.0.1:{ports[0]}", tmp_path)
+            if code == 0 and len(doc["nodes"]) == 3:
+                break
+            assert time.time() < deadline, doc["problems"]
+            time.sleep(0.1)
+        view = doc["nodes"][0]["cluster"]
+        assert view["state"] == "ok" and view["slotsAssigned"] == 16384
+        assert sum(r["end"] - r["start"] + 1 for r in view["ranges"]) == 16384
+        assert sorted(n["address"] for n in doc["nodes"]) == sorted(f"127.0.0.1:{p}" for p in ports)
+        # A slot in migration shows in the document; a stopped node makes the cluster degraded.
+        peer = subprocess.run(["redis-cli", "-p", str(ports[1]), "cluster", "myid"], capture_output=True, text=True).stdout.strip()
+        subprocess.run(["redis-cli", "-p", str(ports[0]), "cluster", "setslot", "100", "migrating", peer], check=True,
+                       capture_output=True)
+        code, doc = status(f"127.0.0.1:{ports[0]}", tmp_path)
+        assert doc["nodes"][0]["cluster"]["migrating"] == [{"slot": 100, "from": f"127.0.0.1:{ports[0]}", "peerId": peer}]
+        procs[2].terminate()
+        procs[2].wait(10)
+        code, doc = status(f"127.0.0.1:{ports[0]}", tmp_path)
+        assert code == 1 and any(f"127.0.0.1:{ports[2]} unreachable" in p for p in doc["problems"])
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
