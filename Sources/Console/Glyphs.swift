@@ -7,10 +7,12 @@ public struct Glyphs: Sendable {
     public var ok: String, warn: String, fail: String
     public var separator: String, arrow: String
     public var boxH: Character, boxV: Character, boxCorners: (Character, Character, Character, Character)
+    /// Lag growing / shrinking since the previous poll.
+    public var grow: String = "+", shrink: String = "-"
 
     public static let unicode = Glyphs(branch: "├─ ", lastBranch: "└─ ", pipe: "│  ", barFull: "█", barEmpty: "░",
                                        ok: "●", warn: "▲", fail: "✖", separator: "│", arrow: "▸",
-                                       boxH: "─", boxV: "│", boxCorners: ("┌", "┐", "└", "┘"))
+                                       boxH: "─", boxV: "│", boxCorners: ("┌", "┐", "└", "┘"), grow: "↑", shrink: "↓")
     public static let ascii = Glyphs(branch: "|- ", lastBranch: "`- ", pipe: "|  ", barFull: "#", barEmpty: ".",
                                      ok: "*", warn: "!", fail: "X", separator: "|", arrow: ">",
                                      boxH: "-", boxV: "|", boxCorners: ("+", "+", "+", "+"))

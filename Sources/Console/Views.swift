@@ -7,7 +7,12 @@ import Admin
 public struct ConsoleSnapshot: Equatable, Sendable {
     public var topology: TopologyStatus
     public var events: [AdminEvent]
-    public init(topology: TopologyStatus, events: [AdminEvent] = []) { self.topology = topology; self.events = events }
+    /// Replica address → change of its lag in bytes since the previous poll of its master
+    /// (the full-resync predictor: a growing lag eats the backlog headroom).
+    public var lagTrend: [String: Int64]
+    public init(topology: TopologyStatus, events: [AdminEvent] = [], lagTrend: [String: Int64] = [:]) {
+        self.topology = topology; self.events = events; self.lagTrend = lagTrend
+    }
 }
 
 public enum Views {
@@ -17,7 +22,7 @@ public enum Views {
         guard let snap else { return .text([("Connecting…", .dim)]) }
         switch view {
         case .overview: return .table(overview(snap.topology, g))
-        case .replication: return .table(replication(snap.topology, g))
+        case .replication: return .table(replication(snap.topology, g, trend: snap.lagTrend))
         case .sentinel: return sentinel(snap.topology)
         case .locks: return locks(snap.topology)
         case .events: return .table(events(snap.events))
@@ -82,7 +87,7 @@ public enum Views {
                      rows: rows)
     }
 
-    static func replication(_ t: TopologyStatus, _ g: Glyphs) -> Table {
+    static func replication(_ t: TopologyStatus, _ g: Glyphs, trend: [String: Int64] = [:]) -> Table {
         var rows: [Row] = []
         var listed = Set<String>()
         for m in t.nodes where m.reachable {
@@ -102,7 +107,8 @@ public enum Views {
                     TableCell(l.address), TableCell(m.address), TableCell(l.state, l.state == "online" ? .ok : .warn),
                     TableCell(linkUp, linkUp == "up" ? .ok : .fail),
                     TableCell(String(l.offset), number: Double(l.offset)),
-                    TableCell(Format.bytes(l.lagBytes), l.lagBytes > 0 ? .warn : .normal, number: Double(l.lagBytes)),
+                    TableCell(Format.bytes(l.lagBytes) + (trend[l.address].map { $0 > 0 ? g.grow : ($0 < 0 ? g.shrink : "") } ?? ""),
+                              (trend[l.address] ?? 0) > 0 ? .fail : (l.lagBytes > 0 ? .warn : .normal), number: Double(l.lagBytes)),
                     TableCell("\(l.lagSeconds)s", l.lagSeconds > TopologyStatus.lagWarnSeconds ? .warn : .normal, number: Double(l.lagSeconds)),
                     resync,
                 ], key: l.address))
@@ -123,8 +129,8 @@ public enum Views {
             let b = m.replication?.backlog ?? BacklogState()
             return "\(m.address) offset \(m.replication?.offset ?? 0), backlog \(Format.bytes(b.histlen))/\(Format.bytes(b.size))"
         }.joined(separator: "; ")
-        return Table(columns: [Column("REPLICA", 15), Column("MASTER", 15), Column("STATE", 7), Column("LINK", 4),
-                               Column("OFFSET", 8, right: true), Column("LAG", 5, right: true), Column("LAG T", 5, right: true),
+        return Table(columns: [Column("REPLICA", 15), Column("MASTER", 15), Column("STATE", 6), Column("LINK", 4),
+                               Column("OFFSET", 8, right: true), Column("LAG", 6, right: true), Column("LAG T", 5, right: true),
                                Column("HEADROOM", 12)],
                      rows: rows, caption: caption.isEmpty ? nil : caption)
     }

@@ -14,6 +14,8 @@ final class TopologyPoller: @unchecked Sendable {
     private var statuses: [String: NodeStatus] = [:]
     private var order: [String] = []
     private var events: [AdminEvent] = []
+    private var lastLag: [String: Int64] = [:]
+    private var lagTrend: [String: Int64] = [:]
     private var seenEvents = Set<String>()
     private var interval: Double
     private var stopped = false
@@ -40,7 +42,7 @@ final class TopologyPoller: @unchecked Sendable {
         lock.withLock {
             guard !statuses.isEmpty else { return (nil, generation) }
             let t = assemble(seed: seed, order.compactMap { statuses[$0] })
-            return (ConsoleSnapshot(topology: t, events: events), generation)
+            return (ConsoleSnapshot(topology: t, events: events, lagTrend: lagTrend), generation)
         }
     }
 
@@ -116,6 +118,10 @@ final class TopologyPoller: @unchecked Sendable {
                 add(AdminEvent(time: now, kind: "role", node: s.address, message: "seen as \(s.role) (was \(b.role))"))
             }
             for e in s.events ?? [] { add(e) }
+            for l in s.replication?.replicas ?? [] {
+                if let before = lastLag[l.address] { lagTrend[l.address] = l.lagBytes - before }
+                lastLag[l.address] = l.lagBytes
+            }
             generation += 1
         }
     }

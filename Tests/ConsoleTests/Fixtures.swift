@@ -56,7 +56,9 @@ enum Fixtures {
                                nodes: [master(), replica(7001, offset: 5_000_000), replica(7002, offset: 3_000_000),
                                        .unreachable("127.0.0.1:7003", error: "timed out")])
         t.assess()
-        return ConsoleSnapshot(topology: t, events: master().events! + [
+        var snap = ConsoleSnapshot(topology: t, events: master().events! + [
             AdminEvent(time: 1_796_000_100_000, kind: "unreachable", node: "127.0.0.1:7003", message: "no reply: timed out")])
+        snap.lagTrend = ["127.0.0.1:7001": 0, "127.0.0.1:7002": 4096]
+        return snap
     }
 }
