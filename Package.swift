@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "keyward-server", targets: ["keyward-server"]),
         .executable(name: "keyward", targets: ["keyward"]),
         .library(name: "KeywardClient", targets: ["KeywardClient"]),
+        .library(name: "KeywardLocks", targets: ["KeywardLocks"]),
     ],
     targets: [
         .target(name: "RESP", swiftSettings: fast),
@@ -25,6 +26,10 @@ let package = Package(
         .target(name: "KeywardClient", dependencies: ["RESP"]),
         // The admin protocol's model (Codable documents) shared by server, console and JSON output.
         .target(name: "Admin"),
+        // Redisson-compatible locks, watchdog, fencing, WAIT-acked mode, cache helpers (docs/locks.md).
+        .target(name: "KeywardLocks", dependencies: ["KeywardClient", "Admin", "RESP"]),
+        // Contends on / holds a lock from a separate process for the lock tests and bench/locks.py.
+        .executableTarget(name: "keyward-lockprobe", dependencies: ["KeywardLocks", "KeywardClient", "Admin"]),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
         // The operator's program: console, `status --json`, `up`/`down` (Sources/keyward/main.swift).
         // Console model, views (cell grid), key reducer and themes: pure, golden-tested.
@@ -34,10 +39,13 @@ let package = Package(
         .target(name: "Terminal", dependencies: ["Console", "CNcursesw"]),
         .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP", "Console", "Terminal"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP", "Admin"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
-        .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP"]),
+        // Starts real server processes for the Swift tests (one copy for every test target).
+        .target(name: "TestSupport", dependencies: ["KeywardClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP", "TestSupport"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin"]),
+        .testTarget(name: "LocksTests", dependencies: ["TestSupport", "KeywardLocks", "KeywardClient", "Admin", "RESP"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Admin"]),
     ]
 )

@@ -2,7 +2,7 @@
 // name into fixed words (no String per call).
 
 public final class CommandTable {
-    public private(set) var commands: [CommandSpec] = []
+    public internal(set) var commands: [CommandSpec] = []
     var index = NameIndex()
     var subIndex: [String: NameIndex] = [:]
 

@@ -117,13 +117,15 @@ enum ConnectionCommands {
             c.client.name = n.count == 0 ? nil : n
         }
         c.client.proto = ver
-        c.map(7)
+        // A sentinel has no replication role to report (hello's reply there has 6 fields).
+        let sentinel = c.engine.sentinel != nil
+        c.map(sentinel ? 6 : 7)
         c.bulk("server"); c.bulk("redis")
         c.bulk("version"); c.bulk(ServerIdentity.redisVersion)
         c.bulk("proto"); c.int(Int64(ver.rawValue))
         c.bulk("id"); c.int(c.client.id)
         c.bulk("mode"); c.bulk(c.engine.mode)
-        c.bulk("role"); c.bulk(c.engine.replication.isReplica ? "replica" : "master")
+        if !sentinel { c.bulk("role"); c.bulk(c.engine.replication.isReplica ? "replica" : "master") }
         c.bulk("modules"); c.array(0)
     }
 
@@ -162,7 +164,7 @@ public enum ClientNames {
 
 extension Engine {
     /// "standalone", "cluster" or "sentinel".
-    public var mode: String { "standalone" }
+    public var mode: String { sentinel != nil ? "sentinel" : "standalone" }
     /// "master" or "replica".
     public var role: String { replication.isReplica ? "slave" : "master" }
 }

@@ -61,6 +61,8 @@ public final class Engine {
     public var dbChangeObservers: [(DatabaseChange) -> Void] = []
     /// Watched keys and their clients (Engine+Watch.swift).
     public let watches = WatchRegistry()
+    /// Lock-shaped keys for ADMIN LOCKS (LockIndex.swift).
+    public let lockIndex = LockIndex()
     public let config = ConfigStore()
     /// Facts only the server knows (port, config file, executable, run id), for INFO.
     public var serverInfo = ServerInfo()
@@ -103,6 +105,8 @@ public final class Engine {
     public var whileBusy: (() -> Void)? = nil
     /// RDB save/load bookkeeping (Persistence.swift).
     public let persistence = PersistenceState()
+    /// Sentinel mode (SentinelMode.swift); nil for a normal server.
+    public internal(set) var sentinel: SentinelMode? = nil
     /// Master/replica state (Replication.swift).
     public let replication = ReplicationState()
     /// True on a replica: expired keys are not deleted locally (the master's DELs do it); reads
@@ -132,6 +136,7 @@ public final class Engine {
         installPersistenceHooks()
         installEvictionHooks()
         installReplicationHooks()
+        installLockIndex()
         serverState.unblockClient = { [unowned self] c, asError in self.unblockClient(c, error: asError) }
         serverState.clientHooks.append { c, d in if c.blocked != nil { d.flags.insert("b") } }
     }

@@ -149,6 +149,7 @@ extension Engine {
         }
         persistence.lastLoadKeys = info.keysLoaded
         persistence.lastLoadExpired = info.expiredSkipped
+        rebuildLockIndex()    // loaded keys raised no change events (LockIndex.swift)
         return info
     }
 

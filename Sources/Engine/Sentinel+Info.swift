@@ -121,6 +121,7 @@ extension Sentinel {
             ri.slaveMasterPort = info.masterPort ?? 0
             if let p = info.slavePriority { ri.slavePriority = p }
             if let o = info.slaveReplOffset { ri.replOffset = o }
+            ri.replicaAnnounced = info.replicaAnnounced
         }
         guard let role = info.role else { return }
         if role != ri.roleReported {

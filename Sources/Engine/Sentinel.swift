@@ -127,6 +127,8 @@ final class SentinelInstance {
     var reconf = SentinelReconf.none
     var reconfSentTime: Int64 = 0
     var isPromoted = false
+    /// `replica_announced:0` replicas are monitored but not listed to clients (SENTINEL REPLICAS).
+    var replicaAnnounced = true
 
     // Peer sentinel only: its last `is-master-down-by-addr` answer.
     var masterDown = false

@@ -38,6 +38,8 @@ public final class Server {
     var lastReconnectAttempt: Int64 = 0
     /// The master's stream bytes of a transaction not yet EXECed (Server+Replication.swift).
     var masterTransaction: [UInt8] = []
+    /// Sentinel mode's links and timer (Server+Sentinel.swift); nil for a normal server.
+    var sentinelRuntime: SentinelRuntime? = nil
 
     public init(engine: Engine, options: ServerOptions) throws {
         self.engine = engine
@@ -102,6 +104,7 @@ public final class Server {
         }
         loop.addTimer(ms: max(1, 1000 / max(1, options.hz)), repeats: true) { [unowned self] in self.cron() }
         installReplication()
+        installSentinel()
         log(.notice, "Ready to accept connections tcp")
         loop.run()
     }

@@ -19,8 +19,11 @@ public enum Startup {
             return 0
         }
         let engine = Engine()
+        let sentinel = isSentinel(arguments)
+        if sentinel { prepareSentinelConfig(engine.config) }
         do {
             try ConfigFile.load(arguments: args, into: engine.config)
+            if sentinel, let err = enableSentinel(engine) { printError(err); return 1 }
         } catch {
             printError("\n\(error)")
             return 1
@@ -30,7 +33,8 @@ public enum Startup {
         let server: Server
         do {
             server = try Server(engine: engine, options: options)
-            try server.loadData()
+            if sentinel { server.logger.role = "X" }
+            if !sentinel { try server.loadData() }
             try server.listen()
         } catch {
             let l = Logger()
@@ -47,7 +51,7 @@ public enum Startup {
             fclose(f)
         }
         server.log(.notice, "Keyward \(ServerIdentity.keywardVersion) started, pid=\(getpid()), port=\(server.port)")
-        guard loadDataFromDisk(engine, server) else { return 1 }
+        guard sentinel || loadDataFromDisk(engine, server) else { return 1 }
         do {
             try server.run()
         } catch {

@@ -3,19 +3,19 @@ import KeywardClient
 
 /// Starts a real keyward-server (or redis-server) on a free loopback port for a test and stops
 /// it again; Swift tests that need real processes (client, locks, console) share this one.
-final class ServerProcess {
-    let address: ServerAddress
-    let workdir: URL
+public final class ServerProcess {
+    public let address: ServerAddress
+    public let workdir: URL
     private let process: Process
 
     /// The keyward-server next to the test bundle (or $KEYWARD_SERVER).
-    static var keywardBinary: String {
+    public static var keywardBinary: String {
         if let p = ProcessInfo.processInfo.environment["KEYWARD_SERVER"] { return p }
         let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
         return bundle.deletingLastPathComponent().appendingPathComponent("keyward-server").path
     }
 
-    init(binary: String = ServerProcess.keywardBinary, args: [String] = []) throws {
+    public init(binary: String = ServerProcess.keywardBinary, args: [String] = []) throws {
         workdir = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         var lastError: Error = ClientError.timeout
@@ -44,9 +44,9 @@ final class ServerProcess {
         throw lastError
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -56,7 +56,7 @@ final class ServerProcess {
 
     deinit { stop() }
 
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var a = sockaddr_in()
