@@ -24,7 +24,7 @@ public enum Views {
         case .overview: return .table(overview(snap.topology, g))
         case .replication: return .table(replication(snap.topology, g, trend: snap.lagTrend))
         case .sentinel: return sentinel(snap.topology)
-        case .locks: return locks(snap.topology)
+        case .locks: return locks(snap.topology, g)
         case .events: return .table(events(snap.events))
         case .slots: return slots(snap.topology, width: width, rows: rows)
         case .node: return nodeDetail(snap.topology, s.nodeAddress, g)
@@ -157,27 +157,6 @@ public enum Views {
         return .table(Table(columns: [Column("MASTER", 10), Column("ADDRESS", 15), Column("FLAGS", 15), Column("QUORUM", 6),
                                       Column("EPOCH", 5, right: true), Column("VOTE/PEERS", 11), Column("FAILOVER", 10)],
                             rows: rows))
-    }
-
-    static func locks(_ t: TopologyStatus) -> ViewContent {
-        let docs = t.nodes.compactMap { n in n.locks.map { (n.address, $0) } }
-        guard !docs.isEmpty else {
-            return .text([("Locks: no data.", .normal),
-                          ("No node serves ADMIN LOCKS (plain Redis, or a Keyward without the lock index).", .dim)])
-        }
-        var rows: [Row] = []
-        var fields: [String] = []
-        for (addr, doc) in docs {
-            var items: [JSONValue] = []
-            if case .array(let a) = doc { items = a } else if case .array(let a)? = doc["locks"] { items = a }
-            for item in items {
-                guard case .object(let kv) = item else { continue }
-                if fields.isEmpty { fields = kv.map(\.0).filter { $0 != "node" }.prefix(5).map { $0 } }
-                rows.append(Row([TableCell(addr)] + fields.map { f in TableCell(item[f].map(text) ?? "") }, key: addr))
-            }
-        }
-        let columns = [Column("NODE", 21)] + fields.map { Column($0.uppercased(), 11) }
-        return .table(Table(columns: columns, rows: rows))
     }
 
     static func text(_ v: JSONValue) -> String {

@@ -296,3 +296,37 @@ final class SlotsGoldenTests: XCTestCase {
         XCTAssertEqual(st.message, "slot 9000 is served by 127.0.0.1:7001")
     }
 }
+
+final class LocksGoldenTests: XCTestCase {
+    func testLocksShowHolderLeaseTokenWaitersOrphansAndFailures() {
+        let doc = JSONValue(parsing: """
+            {"schema":1,"pattern":"*","locks":[
+              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":2,"connection":"alive"}],
+               "remainingLeaseMs":15000,"fencingToken":42,"waiters":3},
+              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"gone"}],
+               "remainingLeaseMs":2500,"waiters":0}],
+             "failures":[{"lock":"orders","task":{"name":"nightly-billing"},"holders":[],"attempts":5,"time":1796000000000,
+               "clientId":"c9","message":"gave up"}],
+             "failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
+            """)!
+        var master = Fixtures.master()
+        master.locks = doc
+        var replica = Fixtures.replica(7001, offset: 0)
+        replica.locks = doc   // replicas index the same keys: not listed twice
+        let t = TopologyStatus(generatedAt: 0, seed: master.address, nodes: [master, replica])
+        var s = UIState()
+        s.view = .locks
+        let lines = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii).text
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines[3..<7].joined(separator: "\n"), """
+             2 held; 1 failure(s), newest orders [nightly-billing] 00:53:20 after 5 tries
+             LOCK                OWNER               RE LEASE LEFT    TOKEN WAIT OWNER CONN
+             orders              c1:7                 2 ###.. 15.0s      42    3 alive
+             report              c2:1                 1 ..... 2.5s        -    0 X ORPHAN
+            """)
+        var f = UIState()
+        _ = Reducer.command(&f, "lock report", ConsoleSnapshot(topology: t))
+        XCTAssertEqual(f.view, .locks)
+        XCTAssertEqual(f.filter, "report")
+    }
+}
