@@ -62,6 +62,13 @@ public struct TopologyStatus: Codable, Sendable, Equatable {
                 problems.append("sentinel: master \(m.name) at \(m.address) is \(m.flags.joined(separator: ","))")
             }
         }
+        // After a failover the old master may come back still calling itself master.
+        if let view = sentinelView {
+            let official = Set(view.masters.map(\.address))
+            for n in nodes where n.reachable && n.role == "master" && !official.contains(n.address) {
+                problems.append("\(n.address) says it is a master but the sentinels follow \(official.sorted().joined(separator: ", "))")
+            }
+        }
         health = problems.isEmpty ? "healthy" : "degraded"
     }
 

@@ -107,7 +107,10 @@ enum LocalTopology {
                 throw ToolError("sentinel-\(p) did not start: this keyward-server may not have Sentinel mode yet (see \(folder)/server.log)")
             }
         }
-        let seed = "127.0.0.1:\(master)"
+        // With sentinels the seed is a sentinel: through it the console finds the data nodes and
+        // the other sentinels (a data node does not know its sentinels).
+        let seed = "127.0.0.1:\(sentinelPorts.first ?? master)"
+        let masterAddress = "127.0.0.1:\(master)"
         let topo = "seed=\(seed)\nmaster=\(master)\nreplicas=\(replicaPorts.map(String.init).joined(separator: ","))\n"
             + "sentinels=\(sentinelPorts.map(String.init).joined(separator: ","))\n"
         try topo.write(toFile: dir + "/topology", atomically: true, encoding: .utf8)
@@ -119,8 +122,11 @@ enum LocalTopology {
         while Date() < deadline {
             let t = discover(seed: seed, options: PollOptions())
             last = t
-            let online = t.nodes.first { $0.address == seed }?.replication?.replicas.filter { $0.state == "online" }.count ?? 0
-            if t.health == "healthy" && online == replicas && t.sentinels.count == sentinels { return (seed, dir) }
+            let online = t.nodes.first { $0.address == masterAddress }?.replication?.replicas.filter { $0.state == "online" }.count ?? 0
+            let peers = t.sentinelView?.masters.first.map { $0.numOtherSentinels + 1 } ?? 0
+            if t.health == "healthy" && online == replicas && t.sentinels.count == sentinels && (sentinels == 0 || peers == sentinels) {
+                return (seed, dir)
+            }
             Thread.sleep(forTimeInterval: 0.2)
         }
         throw ToolError("topology in \(dir) not healthy after 60 s: \(last?.problems.joined(separator: "; ") ?? "")")

@@ -105,6 +105,12 @@ final class NodeStatusTests: XCTestCase {
         t = TopologyStatus(generatedAt: 0, seed: "s:1", nodes: [master], sentinels: [sentinel])
         t.assess()
         XCTAssertEqual(t.problems, ["sentinel: master mymaster at m:1 is s_down,master"])
+        // A master the sentinels no longer follow (back after a failover) is a problem too.
+        sentinel.sentinel!.masters[0].flags = ["master"]
+        sentinel.sentinel!.masters[0].address = "m:2"
+        t = TopologyStatus(generatedAt: 0, seed: "s:1", nodes: [master], sentinels: [sentinel])
+        t.assess()
+        XCTAssertEqual(t.problems, ["m:1 says it is a master but the sentinels follow m:2"])
     }
 
     func testEncodesWithStableFieldOrder() throws {

@@ -47,13 +47,13 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/cmdline").exists() and b"keyward-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
-def test_up_status_down_keyward_master_and_replica(tmp_path):
+def test_up_status_down_keyward_master_replica_and_sentinels(tmp_path):
     home, data = tmp_path / "home", tmp_path / "data"
-    r = run("up", "--replicas", "1", "--dir", str(data), "--no-console", home=home)
+    r = run("up", "--replicas", "1", "--sentinels", "3", "--dir", str(data), "--no-console", home=home)
     pids = [int(p.read_text()) for p in data.glob("*/server.pid")]
     try:
         assert r.returncode == 0, r.stderr
-        assert len(pids) == 2 and all(alive(p) for p in pids)
+        assert len(pids) == 5 and all(alive(p) for p in pids)
         topo = dict(line.split("=", 1) for line in (data / "topology").read_text().split())
         # The console's default seed is the topology `up` last started.
         code, doc = status(topo["seed"], home)
@@ -62,7 +62,12 @@ def test_up_status_down_keyward_master_and_replica(tmp_path):
         assert code == 0 and doc["health"] == "healthy", doc["problems"]
         master, replica = doc["nodes"]
         assert (master["role"], master["source"], replica["role"]) == ("master", "admin", "replica")
-        assert master["address"] == topo["seed"]
+        assert master["address"] == f"127.0.0.1:{topo['master']}"
+        # With sentinels the seed is a Keyward sentinel, which knows the data nodes and its peers.
+        assert topo["seed"] == f"127.0.0.1:{topo['sentinels'].split(',')[0]}"
+        assert len(doc["sentinels"]) == 3 and all(s["role"] == "sentinel" for s in doc["sentinels"])
+        view = doc["sentinels"][0]["sentinel"]["masters"][0]
+        assert (view["address"], view["numReplicas"], view["numOtherSentinels"]) == (master["address"], 1, 2)
         assert master["server"]["keywardVersion"]
         link = master["replication"]["replicas"][0]
         assert link["address"] == replica["address"] and link["state"] == "online"
@@ -74,7 +79,7 @@ def test_up_status_down_keyward_master_and_replica(tmp_path):
         assert all(alive(p) for p in pids)
     finally:
         down = run("down", "--dir", str(data), home=home)
-    assert down.returncode == 0 and "stopped 2" in down.stdout
+    assert down.returncode == 0 and "stopped 5" in down.stdout
     deadline = time.time() + 10
     while time.time() < deadline and any(alive(p) for p in pids):
         time.sleep(0.05)

@@ -102,8 +102,17 @@ def test_console_end_to_end(topology):
         t.keys("2")
         s = t.wait_text("HEADROOM")
         assert all(r in s for r in replicas) and "online" in s
+        # A Redisson-shaped lock (hash field clientId:threadId -> count, with a lease) on the master.
+        host, port = master.split(":")
+        r = redis.Redis(host=host, port=int(port))
+        r.hset("console-lock", "client-a:7", 2)
+        r.pexpire("console-lock", 30000)
         t.keys("4")
-        t.wait_text("Locks: no data")
+        s = t.wait(lambda s: "console-lock" in s and "client-a:7" in s, "the lock in the Locks view")
+        row = next(line for line in s.split("\n") if "console-lock" in line)
+        assert " 2 " in row and "s " in row, row   # reentrancy 2, a lease left in seconds
+        r.delete("console-lock")
+        t.wait(lambda s: "console-lock" not in s, "the lock gone after DEL")
 
         # Filter, sort, help.
         t.keys("1", "/")
@@ -134,8 +143,7 @@ def test_console_end_to_end(topology):
                "back to 120x40")
 
         # A confirmed BGSAVE on the master (first row) and its effect in Node detail.
-        host, port = master.split(":")
-        redis.Redis(host=host, port=int(port)).set("console-test", "1")
+        r.set("console-test", "1")
         t.keys("g", "Enter")
         t.wait(lambda s: f"Overview ▸ {master}" in s and "changes since save" in s and
                " 0 changes since save" not in s, "master detail with unsaved changes")
