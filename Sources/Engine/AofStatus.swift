@@ -8,6 +8,8 @@ public final class AofStatus {
     public var lastRewriteSeconds: Int64 = -1
     public var lastRewriteOK = true
     public var lastWriteOK = true
+    /// strerror of the last failed write or fsync (the AOF -MISCONF text).
+    public var lastWriteError = ""
     public var currentSize: Int64 = 0
     public var baseSize: Int64 = 0
     public var bufferLength: Int64 = 0
@@ -22,8 +24,8 @@ public final class AofStatus {
 }
 
 extension Engine {
-    /// BGREWRITEAOF (aof.c bgrewriteaofCommand). With an RDB preamble the base is a snapshot
-    /// walked in the background (BackgroundSave.swift); a command-form base is written at once.
+    /// BGREWRITEAOF (aof.c bgrewriteaofCommand). The base (RDB preamble or commands) is a
+    /// snapshot walked in the background (BackgroundSave.swift).
     static func bgrewriteaof(_ c: Call) {
         guard let rewrite = c.engine.aof.rewrite else {
             c.error("ERR Background append only file rewriting is not available")

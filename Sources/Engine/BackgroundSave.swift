@@ -13,11 +13,13 @@ public final class MemorySnapshotSink: SnapshotSink {
     public private(set) var bytes: [UInt8] = []
     public private(set) var closed = false
     public private(set) var cancelled = false
+    /// The 8 CRC64 bytes at the end (off for a command-form AOF base).
+    public var trailer = true
     public init() {}
     public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
     public func close(checksum: Bool) {
         let sum = checksum ? bytes.withUnsafeBytes { crc64(0, $0) } : 0
-        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) }
+        if trailer { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) } }
         closed = true
     }
     public func cancel() { cancelled = true }
@@ -25,23 +27,27 @@ public final class MemorySnapshotSink: SnapshotSink {
     public func poll() -> SnapshotOutcome? { cancelled ? .failed("cancelled") : closed ? .ok : nil }
 }
 
+public enum SnapshotPurpose { case bgsave, aofRewrite, replication }
+
 /// Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds between attempts after a failed BGSAVE.
 let bgsaveRetryDelay: Int64 = 5
 
 extension Engine {
     /// A snapshot runs: a BGSAVE or a background AOF rewrite.
     public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
-    /// A BGSAVE (not an AOF rewrite) runs.
-    public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone == nil }
-    public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotDone != nil }
+    /// A BGSAVE or a full sync's snapshot (Redis's RDB child) runs.
+    public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose != .aofRewrite }
+    public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose == .aofRewrite }
 
     /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
     /// engine thread once `sink` finished or failed. False when a snapshot runs already.
-    public func startRewriteSnapshot(sink: SnapshotSink, done: @escaping (SnapshotOutcome) -> Void) -> Bool {
+    public func startRewriteSnapshot(sink: SnapshotSink, format: Snapshot.Format = .rdb,
+                                     done: @escaping (SnapshotOutcome) -> Void) -> Bool {
         let p = persistence
         if p.snapshot != nil { return false }
-        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.snapshot = Snapshot(engine: self, sink: sink, format: format)
         p.snapshotDone = done
+        p.snapshotPurpose = .aofRewrite
         return true
     }
     /// How soon the event loop should come back for the snapshot (ms): 0 while the walk can
@@ -73,7 +79,8 @@ extension Engine {
             sink = f
         }
         p.bgsaveScheduled = false
-        p.snapshot = Snapshot(engine: self, sink: sink)
+        p.snapshot = Snapshot(engine: self, sink: sink, aux: replicationSaveInfo())
+        p.snapshotPurpose = .bgsave
         p.log?("Background saving started")
         return true
     }
@@ -81,10 +88,12 @@ extension Engine {
     /// Walks the running snapshot for about `micros` µs. The server calls it before each
     /// sleep; true while work remains (the loop shouldn't sleep).
     @discardableResult
-    public func backgroundSaveStep(micros: Int64 = 1000) -> Bool {
+    public func backgroundSaveStep(micros: Int64 = 1000, minMicros: Int64 = .max,
+                                   yieldIf: (() -> Bool)? = nil) -> Bool {
         guard let s = persistence.snapshot else { return false }
-        if !s.finished { s.step(micros: micros) }
+        if !s.finished { s.step(micros: micros, minMicros: minMicros, yieldIf: yieldIf) }
         if s.finished { pollBackgroundSave() }
+        if persistence.snapshot == nil { startWaitingSyncs() }
         return persistence.snapshot.map { !$0.finished } ?? false
     }
 
@@ -92,6 +101,9 @@ extension Engine {
     public func backgroundSaveCron() {
         let p = persistence
         if p.snapshot != nil { pollBackgroundSave(); return }
+        // Replicas waiting for a snapshot go first (Redis's replicationStartPendingFork).
+        startWaitingSyncs()
+        if p.snapshot != nil { return }
         // A rewrite deferred behind a BGSAVE goes first, as in Redis's serverCron.
         if aof.rewriteScheduled, let rewrite = aof.rewrite {
             aof.rewriteScheduled = false
@@ -116,6 +128,7 @@ extension Engine {
         if let done = p.snapshotDone {
             p.snapshotDone = nil
             done(outcome)
+            startWaitingSyncs()
             return
         }
         p.lastBgsaveSeconds = (now - s.startedAt) / 1000
@@ -141,7 +154,7 @@ extension Engine {
         persistence.snapshot = nil
         if let done = persistence.snapshotDone {
             persistence.snapshotDone = nil
-            done(.failed("Background AOF rewrite cancelled"))
+            done(.failed("Background \(persistence.snapshotPurpose == .aofRewrite ? "AOF rewrite" : "sync snapshot") cancelled"))
         } else {
             persistence.warn?("Background saving cancelled")
         }
@@ -165,7 +178,7 @@ extension Engine {
             f["aof_rewrite_in_progress"] = "1"
             f["aof_current_rewrite_time_sec"] = String((now - s.startedAt) / 1000)
         }
-        if let s = p.snapshot, p.snapshotDone == nil {
+        if let s = p.snapshot, p.snapshotPurpose != .aofRewrite {
             f["rdb_current_bgsave_time_sec"] = String((now - s.startedAt) / 1000)
             f["current_save_keys_processed"] = String(s.keysProcessed)
             f["current_save_keys_total"] = String(s.keysTotal)

@@ -103,6 +103,10 @@ public final class Engine {
     var scriptBusy = false
     /// Set by the server: serves other clients once while a script is busy (no cron).
     public var whileBusy: (() -> Void)? = nil
+    /// Set while the dataset loads (Loading.swift); commands without `loading` get -LOADING.
+    public internal(set) var loading: LoadingState? = nil
+    /// Called from a load's progress reports: the server handles ready events once.
+    public var whileLoading: (() -> Void)? = nil
     /// RDB save/load bookkeeping (Persistence.swift).
     public let persistence = PersistenceState()
     /// Sentinel mode (SentinelMode.swift); nil for a normal server.
@@ -184,6 +188,13 @@ public final class Engine {
                 return
             }
         }
+        // Redis's writeCommandsDeniedByDiskError: after a failed save (or AOF write) writes and
+        // PING are refused until persisting works again; the master's stream still applies.
+        if (!persistence.lastSaveOK || !aof.lastWriteOK) && !client.isMaster && client.id >= 0,
+           cmd.flags.contains(.write) || cmd.name == "ping", let err = diskErrorText() {
+            rejectCall(client, err, cmd, argv)
+            return
+        }
         if minReplicasToWrite > 0 && cmd.flags.contains(.write) && !hasGoodReplicas {
             rejectCall(client, "NOREPLICAS Not enough good replicas to write.", cmd, argv)
             return
@@ -201,6 +212,10 @@ public final class Engine {
             }
         }
         if client.pubsub != nil && rejectedInSubscribedMode(client, cmd, argv) { return }
+        if loading != nil && client.id >= 0 && rejectedWhileLoading(cmd) {
+            rejectCall(client, "LOADING Redis is loading the dataset in memory", cmd, argv)
+            return
+        }
         if scriptBusy && !cmd.flags.contains(.allowBusy) && client !== scripting.luaClient {
             rejectCall(client, scripting.busyError, cmd, argv)
             return

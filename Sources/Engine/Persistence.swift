@@ -23,6 +23,9 @@ public final class PersistenceState {
     /// `snapshotDone` is set (one at a time, as Redis runs one child).
     public internal(set) var snapshot: Snapshot? = nil
     var snapshotDone: ((SnapshotOutcome) -> Void)? = nil
+    /// What the running snapshot is for (Redis's child types: an RDB child serves BGSAVE and
+    /// replication, an AOF child the rewrite).
+    public internal(set) var snapshotPurpose: SnapshotPurpose = .bgsave
     var bgsaveScheduled = false
     /// Unix seconds of the last BGSAVE attempt (retry delay after a failure).
     var lastBgsaveTry: Int64 = 0
@@ -42,7 +45,19 @@ extension Engine {
             f["rdb_saves"] = String(p.saves)
             f["rdb_last_load_keys_expired"] = String(p.lastLoadExpired)
             f["rdb_last_load_keys_loaded"] = String(p.lastLoadKeys)
+            e.loadingInfo(&f)
         }
+    }
+
+    /// The -MISCONF text when writes are refused for a persistence error, else nil.
+    func diskErrorText() -> String? {
+        if !persistence.lastSaveOK && config.bool("stop-writes-on-bgsave-error") && !config.saveParams.isEmpty {
+            return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+        }
+        if aof.enabled && !aof.lastWriteOK {
+            return "MISCONF Errors writing to the AOF file: \(aof.lastWriteError)"
+        }
+        return nil
     }
 
     var rdbLoadOptions: RdbLoadOptions {
@@ -119,6 +134,13 @@ extension Engine {
     public func loadRdb(_ data: UnsafeRawBufferPointer, intoLive: Bool = false, allowDuplicates: Bool = false) throws -> RdbLoadInfo {
         var opt = rdbLoadOptions
         opt.allowDuplicates = allowDuplicates
+        if let l = loading {
+            // Serve clients (-LOADING) between chunks; the AUX used-mem shows in INFO once read.
+            let base = l.loadedBytes
+            opt.progressInterval = Int(config.int("loading-process-events-interval-bytes"))
+            opt.progress = { [unowned self] done in self.loadingProgress(done, base: base) }
+            opt.onAux = { k, v in if k == "used-mem", let n = Int(v) { l.rdbUsedMem = n } }
+        }
         let targets: [Database]
         if intoLive {
             targets = dbs

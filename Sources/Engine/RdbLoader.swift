@@ -13,6 +13,12 @@ public struct RdbLoadOptions {
     public var allowDuplicates = false
     public var now: Int64 = 0
     public var limits = EncodingLimits()
+    /// Called with the bytes read so far about every `progressInterval` bytes (the server serves
+    /// clients -LOADING from it, Redis's processEventsWhileBlocked during rdbLoad).
+    public var progress: ((Int) -> Void)? = nil
+    public var progressInterval = 2 << 20
+    /// Each AUX field as it is read (INFO's loading_rdb_used_mem comes from `used-mem`).
+    public var onAux: ((String, String) -> Void)? = nil
     public init() {}
 }
 
@@ -47,6 +53,7 @@ public enum RdbLoader {
         var db = dbs[0]
         var expireAt: Int64? = nil
         var idle: UInt64? = nil
+        var nextProgress = opt.progressInterval
         while true {
             let type = try r.u8()
             switch type {
@@ -77,6 +84,7 @@ public enum RdbLoader {
             case Rdb.opAux:
                 let k = try r.string(), v = try r.string()
                 info.aux.append((String(decoding: k, as: UTF8.self), String(decoding: v, as: UTF8.self)))
+                if let f = opt.onAux, let last = info.aux.last { f(last.0, last.1) }
                 continue
             case Rdb.opModuleAux:
                 _ = try r.len()          // module id
@@ -113,6 +121,10 @@ public enum RdbLoader {
                     }
                 }
                 info.keysLoaded += 1
+                if let p = opt.progress, r.pos >= nextProgress {
+                    nextProgress = r.pos + opt.progressInterval
+                    p(r.pos)
+                }
                 continue
             }
             break

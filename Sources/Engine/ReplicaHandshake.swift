@@ -23,6 +23,8 @@ public final class ReplicaHandshake {
     }
 
     public let listeningPort: Int
+    /// PSYNC carries FAILOVER (a FAILOVER's old master asking its target to take over).
+    public var failover = false
     /// replica-announce-ip: sent as REPLCONF ip-address when set.
     public var announceIP: String? = nil
     public let auth: (user: String?, password: String)?
@@ -124,7 +126,7 @@ public final class ReplicaHandshake {
         case .capa:
             step = .psync
             let c = cached.map { [$0.replid, String($0.offset)] } ?? ["?", "-1"]
-            return [.send(Self.command(["PSYNC"] + c))]
+            return [.send(Self.command(["PSYNC"] + c + (failover ? ["FAILOVER"] : [])))]
         case .psync:
             let parts = text.split(separator: " ").map(String.init)
             if parts.first == "+FULLRESYNC" && parts.count >= 3, let off = Int64(parts[2]) {

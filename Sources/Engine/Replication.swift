@@ -22,6 +22,12 @@ public final class ReplicaEntry {
     var held: [UInt8]? = nil
     /// out.count just after the RDB payload: bytes before it don't count against the limit.
     var rdbEnd = 0
+    /// The full sync feeding this replica (ReplicationSync.swift), while its snapshot runs.
+    var sync: ReplicationSync? = nil
+    /// Waiting for another snapshot (BGSAVE, AOF rewrite) to end before its sync starts.
+    var waitingSync = false
+    /// Its full sync uses the `$EOF:` framing.
+    var eof = false
     init(client: ClientState) { self.client = client }
 }
 
@@ -35,6 +41,11 @@ public final class ReplicationState {
     public var replicas: [ReplicaEntry] = []
     /// REPLCONF settings a connecting replica sent before PSYNC, by client id.
     var pendingConf: [Int64: ReplicaEntry] = [:]
+    /// The running full sync (ReplicationSync.swift).
+    public internal(set) var sync: ReplicationSync? = nil
+    /// A running FAILOVER (ReplicationFailover.swift).
+    public internal(set) var failover: FailoverJob? = nil
+    var lastKeepAlive: Int64 = 0
 
     // Replica role.
     public var masterHost: String? = nil
@@ -99,7 +110,10 @@ extension Engine {
         guard r.backlog != nil else { return }
         r.backlog!.append(bytes)
         r.offset += Int64(bytes.count)
+        if r.sync != nil { feedSyncStream(bytes) }
         for e in r.replicas where !e.client.closeASAP {
+            // Replicas mid-sync get the stream after their payload (sync.stream).
+            if e.sync != nil || e.waitingSync { continue }
             if e.held != nil { e.held!.append(contentsOf: bytes); continue }
             e.client.out.append(bytes)
             checkReplicaOutputLimit(e)
@@ -114,7 +128,11 @@ extension Engine {
     func checkReplicaOutputLimit(_ e: ReplicaEntry) {
         let c = e.client
         if c.out.count < e.rdbEnd { e.rdbEnd = 0 }
-        let used = UInt64(c.out.count - max(c.out.readIndex, e.rdbEnd))
+        checkReplicaOutputLimit(e, used: UInt64(c.out.count - max(c.out.readIndex, e.rdbEnd)))
+    }
+
+    func checkReplicaOutputLimit(_ e: ReplicaEntry, used: UInt64) {
+        let c = e.client
         let limit = config.outputBufferLimits[1]
         let hard = limit.hard != 0 && used >= limit.hard
         var soft = limit.soft != 0 && used >= limit.soft
@@ -130,26 +148,6 @@ extension Engine {
 
     // MARK: syncs
 
-    /// The RDB image for a full sync. One function so a background snapshot can replace it.
-    /// A replica with `capa eof` gets Redis's disk-less framing (`$EOF:<mark>` … `<mark>`), so
-    /// the image is written straight into its buffer; others get `$<len>`.
-    func replicationSnapshot(into out: inout ByteBuffer, eof: Bool) throws {
-        if eof {
-            let mark = randomHex(40)
-            out.append("$EOF:\(mark)\r\n")
-            var buf = ByteBuffer(capacity: 0)
-            swap(&buf, &out)
-            defer { swap(&buf, &out) }
-            try writeRdb { buf.append($0) }
-            buf.append(mark)
-            return
-        }
-        var image = ByteBuffer(capacity: 1 << 16)
-        try writeRdb { image.append($0) }
-        out.append("$\(image.readableCount)\r\n")
-        out.append(image.readable)
-    }
-
     /// PSYNC/SYNC: a partial resync when the offset is in the backlog, else a full one.
     func attachReplica(_ c: Call, replid: String?, offset: Int64, psync: Bool) {
         let r = replication
@@ -160,6 +158,7 @@ extension Engine {
         }
         let entry = r.pendingConf.removeValue(forKey: cl.id) ?? ReplicaEntry(client: cl)
         entry.ackTime = now
+        var full = false
         if psync, let id = replid, let bl = r.backlog,
            (id == r.replid || (id == r.replid2 && offset <= r.secondOffset)), bl.canServe(from: offset),
            let tail = bl.bytes(from: offset) {
@@ -171,32 +170,26 @@ extension Engine {
             r.syncFull += 1
             // A replica that named a history (not `?`) asked for a partial resync and was refused.
             if psync && replid != nil { r.syncPartialErr += 1 }
-            ensureBacklog()
-            if psync { cl.out.append("+FULLRESYNC \(r.replid) \(r.offset)\r\n") }
-            do {
-                let eof = entry.capas.contains("eof")
-                try replicationSnapshot(into: &cl.out, eof: eof)
-                if eof { entry.held = [] }
-            } catch {
-                c.error("ERR snapshot failed: \(error)")
-                return
-            }
-            entry.rdbEnd = cl.out.count
-            entry.ackOffset = 0
-            // The replica's stream must start with a SELECT.
-            propagation.repl.selectedDb = -1
+            entry.prePsync = !psync
+            full = true
+            entry.eof = psync && entry.capas.contains("eof") && config.bool("repl-diskless-sync")
         }
         entry.prePsync = !psync
         cl.isReplica = true
+        for old in r.replicas where old.client === cl { leaveSync(old) }
         r.replicas.removeAll { $0.client === cl }
         r.replicas.append(entry)
+        if full { beginFullSync(entry) }
     }
 
     /// A replica or the master link went away.
     func replicationClientGone(_ c: ClientState) {
         let r = replication
         r.pendingConf[c.id] = nil
-        if c.isReplica { r.replicas.removeAll { $0.client === c } }
+        if c.isReplica {
+            for e in r.replicas where e.client === c { leaveSync(e) }
+            r.replicas.removeAll { $0.client === c }
+        }
         r.waiters.removeAll { $0.client === c }
         if c === r.masterClient {
             r.masterDb = c.db
@@ -217,10 +210,11 @@ extension Engine {
         if offset > e.ackOffset { e.ackOffset = offset }
         e.ackTime = now
         serveWaiters()
+        if replication.failover != nil { updateFailoverStatus() }
     }
 
     func replicasAcked(_ offset: Int64) -> Int {
-        replication.replicas.filter { $0.ackOffset >= offset }.count
+        replication.replicas.filter { $0.ackOffset >= offset && $0.isOnline }.count
     }
 
     func serveWaiters() {
@@ -249,6 +243,9 @@ extension Engine {
     /// Once a second: PING replicas every repl-ping-replica-period seconds.
     public func replicationCron() {
         let r = replication
+        // No GETACK here: it would move the offset the replica must reach; its ACK every
+        // second reports it (Redis's updateFailoverStatus waits the same way).
+        if let f = r.failover, f.state == .waitingForSync { updateFailoverStatus() }
         if !r.isReplica && !r.replicas.isEmpty {
             let period = max(1, config.int("repl-ping-replica-period")) * 1000
             if now - r.lastPing >= period {
@@ -258,7 +255,12 @@ extension Engine {
         }
         // A replica silent for repl-timeout (no ACK) is dropped, as Redis's replicationCron.
         let timeout = config.int("repl-timeout") * 1000
-        for e in r.replicas where !e.prePsync && now - e.ackTime > timeout && !e.client.closeASAP {
+        if now - r.lastKeepAlive >= 1000 {
+            r.lastKeepAlive = now
+            syncKeepAlives()
+        }
+        startWaitingSyncs()
+        for e in r.replicas where !e.prePsync && e.isOnline && now - e.ackTime > timeout && !e.client.closeASAP {
             e.client.closeASAP = true
         }
         // repl-backlog-ttl: a master alone for that long frees its backlog; as nobody can

@@ -19,6 +19,10 @@ enum ReplicationCommands {
             CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale, .noAsyncLoading],
                         categories: ["admin", "slow", "dangerous"], group: "server",
                         summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0", handler: replicaof),
+            CommandSpec("failover", arity: -1, flags: [.admin, .noscript, .stale],
+                        categories: ["admin", "slow", "dangerous"], group: "server",
+                        summary: "Start a coordinated failover between this server and one of its replicas.", since: "6.2.0",
+                        handler: Engine.failoverCommand),
             CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast],
                         categories: ["admin", "fast", "dangerous"], group: "server",
                         summary: "Return the role of the instance in the context of replication", since: "2.8.12", handler: role),
@@ -32,6 +36,11 @@ enum ReplicationCommands {
         if c.client.isMaster { return }
         let id = c.argv.string(1)
         guard let off = c.argv.int(2) else { c.error(WireError.notInteger); return }
+        if c.argv.count > 3 && c.argv.isEqual(3, "failover") && !c.engine.acceptFailoverPsync(c, replid: id) { return }
+        if c.engine.replication.failover != nil {
+            c.error("NOMASTERLINK Can't SYNC while failing over")
+            return
+        }
         c.engine.attachReplica(c, replid: id == "?" ? nil : id, offset: off, psync: true)
     }
 
@@ -133,7 +142,7 @@ enum ReplicationCommands {
         c.array(3)
         c.bulk("master")
         c.int(r.offset)
-        let online = r.replicas
+        let online = r.replicas.filter { $0.isOnline }
         c.array(online.count)
         for s in online {
             c.array(3)

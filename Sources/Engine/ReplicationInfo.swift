@@ -35,7 +35,7 @@ extension Engine {
         let r = replication
         if r.isReplica { return true }
         let maxLag = config.int("min-replicas-max-lag")
-        let good = r.replicas.filter { !$0.client.closeASAP && (now - $0.ackTime) / 1000 <= maxLag }.count
+        let good = r.replicas.filter { !$0.client.closeASAP && $0.isOnline && (now - $0.ackTime) / 1000 <= maxLag }.count
         return good >= minReplicasToWrite
     }
 
@@ -64,10 +64,11 @@ extension Engine {
         f.add("connected_slaves", String(r.replicas.count))
         for (i, s) in r.replicas.enumerated() {
             let ip = s.ip ?? ReplicationCommands.hostOf(s.client.addr)
-            let lag = max(0, (now - s.ackTime) / 1000)
-            f.add("slave\(i)", "ip=\(ip),port=\(s.listeningPort),state=online,offset=\(s.ackOffset),lag=\(lag)")
+            let state = s.stateName
+            let lag = state == "online" ? max(0, (now - s.ackTime) / 1000) : 0
+            f.add("slave\(i)", "ip=\(ip),port=\(s.listeningPort),state=\(state),offset=\(s.ackOffset),lag=\(lag)")
         }
-        f.add("master_failover_state", "no-failover")
+        f.add("master_failover_state", r.failover?.state.rawValue ?? "no-failover")
         f.add("master_replid", r.replid)
         f.add("master_replid2", r.replid2)
         f.add("master_repl_offset", String(r.offset))

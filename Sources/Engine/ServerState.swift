@@ -228,8 +228,16 @@ extension Engine {
     /// True when CLIENT PAUSE holds `cmd` back now (the server queues the client until then).
     /// Replicas and the master link are never paused.
     public func isPaused(_ client: ClientState, _ cmd: CommandSpec) -> Bool {
-        guard let p = serverState.pause, p.deadline > now, !client.isMaster, !client.isReplica else { return false }
-        if p.kind == .all { return true }
+        if client.isMaster || client.isReplica { return false }
+        let kind: ClientPause.Kind
+        if let p = serverState.pause, p.deadline > now {
+            kind = replication.failover != nil ? max(p.kind, .write) : p.kind
+        } else if replication.failover != nil {
+            kind = .write   // FAILOVER holds writes until it ends
+        } else {
+            return false
+        }
+        if kind == .all { return true }
         if cmd.flags.contains(.write) || cmd.flags.contains(.mayReplicate) { return true }
         // An EXEC is held when its queue writes (processCommand's is_may_replicate_command).
         guard cmd.fullName == "exec", let m = client.multi else { return false }

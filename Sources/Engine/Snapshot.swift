@@ -18,6 +18,8 @@
 // after its SELECTDB/RESIZEDB when the walker gets there. The bytes go to a `SnapshotSink`
 // (a writer thread for BGSAVE, memory in tests). Zero cost when no snapshot runs: one nil check.
 
+import RESP
+
 /// Where a snapshot's bytes go. Called on the engine thread only.
 public protocol SnapshotSink: AnyObject {
     /// A block of the file, in order.
@@ -87,6 +89,9 @@ final class SnapshotTable {
 }
 
 public final class Snapshot {
+    /// RDB (BGSAVE, sync, preamble AOF base) or commands (an AOF base with
+    /// `aof-use-rdb-preamble no`; `dump` gives RESTORE payloads for types without a command form).
+    public enum Format { case rdb, commands(dump: ((Value) -> [UInt8]?)?) }
     let main: RdbWriter
     let sink: SnapshotSink
     var tables: [SnapshotTable] = []
@@ -105,10 +110,18 @@ public final class Snapshot {
     /// Stop walking while the sink has this much unwritten.
     public var maxPending = 64 << 20
     let lazyFree: ((DetachedKeyspace) -> Void)?
+    let commandForm: Bool
+    let dump: ((Value) -> [UInt8]?)?
+    /// Commands-form encoding space (AofRewrite.emit writes RESP into a ByteBuffer).
+    var scratch = ByteBuffer(capacity: 4096)
+    /// Keys without a command form skipped (commands form without `dump`).
+    public private(set) var skipped = 0
 
     /// Takes the snapshot instant: O(databases + slab size / 64).
-    init(engine e: Engine, sink: SnapshotSink) {
+    /// `aux`: extra AUX fields after the header (the replication id and offset, as rdbSaveRio).
+    init(engine e: Engine, sink: SnapshotSink, aux: [(String, String)] = [], format: Format = .rdb) {
         self.sink = sink
+        if case .commands(let d) = format { commandForm = true; dump = d } else { commandForm = false; dump = nil }
         checksum = e.config.bool("rdbchecksum")
         compression = e.config.bool("rdbcompression")
         main = RdbWriter(compression: compression, sink: { [sink] in sink.write($0) })
@@ -119,8 +132,20 @@ public final class Snapshot {
         var total = 0
         for d in e.dbs { total += d.count }
         keysTotal = total
-        main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
-        for code in e.scripting.libraryCodes { main.writeFunction(code) }
+        if commandForm {
+            for code in e.scripting.libraryCodes {    // functions first, as rewriteFunctions
+                scratch.writeArrayHeader(3)
+                scratch.writeBulk("FUNCTION" as StaticString)
+                scratch.writeBulk("LOAD" as StaticString)
+                scratch.writeBulk(code)
+            }
+            main.put(scratch.readable)
+            scratch.clear()
+        } else {
+            main.writeHeader(now: e.now, usedMemory: Int(ProcessMemory.rss()))
+            for (k, v) in aux { main.writeAux(k, v) }
+            for code in e.scripting.libraryCodes { main.writeFunction(code) }
+        }
         for d in e.dbs {
             precondition(d.table.snapshot == nil, "two snapshots on one table")
             let t = SnapshotTable(owner: self, table: d.table, db: d.index)
@@ -144,24 +169,56 @@ public final class Snapshot {
             w = RdbWriter(compression: compression)
             t.side = w
         }
-        w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
+        if commandForm {
+            let value = e.pointee.value
+            e.pointee.key.withBytes { k in
+                if AofRewrite.emit(&scratch, k, value, dump: dump) {
+                    if at != 0 {
+                        scratch.writeArrayHeader(3)
+                        scratch.writeBulk("PEXPIREAT" as StaticString)
+                        scratch.writeBulk(k)
+                        scratch.writeBulkDecimal(at)
+                    }
+                } else {
+                    skipped += 1
+                }
+            }
+            w.put(scratch.readable)
+            scratch.clear()
+        } else {
+            w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
+        }
         if w === main { try? main.flushIfNeeded() }
     }
 
     /// Walks for about `micros` µs (at least a few entries). Returns true once every byte has
     /// been handed to the sink (then `finished` is set and the sink is closed).
     /// `maxWork` bounds the step in slots (a serialized entry counts 8) for tests.
+    /// After `minMicros` the walk also stops as soon as `yieldIf` says a client is waiting (the
+    /// server asks its epoll set), so a request arriving mid-step waits ~`minMicros`, not `micros`.
     @discardableResult
-    public func step(micros: Int64 = 1000, maxWork: Int = Int.max) -> Bool {
+    public func step(micros: Int64 = 1000, maxWork: Int = Int.max, minMicros: Int64 = .max,
+                     yieldIf: (() -> Bool)? = nil) -> Bool {
         if finished { return true }
         if sink.pendingBytes > maxPending { return false }
-        let deadline = monotonicMicros() + micros
+        let started = monotonicMicros()
+        let deadline = started + micros
+        let yieldAfter = minMicros == .max ? Int64.max : started + minMicros
+        var nextAsk = yieldAfter
         var work = 0, sinceCheck = 0
         while current < tables.count {
             let t = tables[current]
             if !currentStarted {
                 currentStarted = true
-                if t.count > 0 {
+                if t.count > 0 && commandForm {
+                    scratch.writeArrayHeader(2)
+                    scratch.writeBulk("SELECT" as StaticString)
+                    scratch.writeBulk(String(t.db))
+                    main.put(scratch.readable)
+                    scratch.clear()
+                    if let s = t.side { main.put(s.bytes); t.side = nil }
+                    try? main.flushIfNeeded()
+                } else if t.count > 0 {
                     main.put(Rdb.opSelectDB); main.putLen(t.db)
                     main.put(Rdb.opResizeDB); main.putLen(t.count); main.putLen(t.volatileCount)
                     if let s = t.side { main.put(s.bytes); t.side = nil }
@@ -180,14 +237,20 @@ public final class Snapshot {
                 if work >= maxWork { return false }
                 if sinceCheck >= 64 {   // ~8 entries: clock_gettime is cheap next to them
                     sinceCheck = 0
-                    if monotonicMicros() >= deadline { return false }
+                    let now = monotonicMicros()
+                    if now >= deadline { return false }
+                    // Asking costs a syscall: at most every 5 us.
+                    if now >= nextAsk, let ask = yieldIf {
+                        if ask() { return false }
+                        nextAsk = now + 5
+                    }
                 }
             }
             t.detachHook()
             current += 1
             currentStarted = false
         }
-        try? main.finish(checksum: checksum)
+        if commandForm { try? main.flush() } else { try? main.finish(checksum: checksum) }
         finished = true
         release()
         sink.close(checksum: checksum)

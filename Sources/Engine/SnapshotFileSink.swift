@@ -20,6 +20,8 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var written: Int64 = 0
     let temp: String
     let target: String
+    /// The 8 CRC64 bytes at the end (an RDB); off for a command-form AOF base.
+    public var trailer = true
 
     /// Starts the thread; nil (with `error` set) when the temp file can't be created.
     /// `directory` relative to the working directory is made absolute now; `tempName` defaults
@@ -84,7 +86,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     public var fileSize: Int64 {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        return written + 8
+        return written + (trailer ? 8 : 0)
     }
 
     public func poll() -> SnapshotOutcome? {
@@ -138,7 +140,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
             if done { break }
         }
-        if failure == nil {
+        if failure == nil && trailer {
             pthread_mutex_lock(&mutex)
             let sum = checksum ? crc : 0
             pthread_mutex_unlock(&mutex)

@@ -14,7 +14,7 @@ extension Server {
     func loadData() throws {
         aof.policy = FsyncPolicy(rawValue: engine.config.string("appendfsync")) ?? .everysec
         if engine.config.bool("appendonly") {
-            _ = try aof.load()
+            _ = try engine.withLoading(totalBytes: 0) { try aof.load() }
             try aof.openOnStart()
         }
     }
@@ -45,6 +45,13 @@ extension AppendOnly {
         var files: [AofManifest.Entry] = []
         if let b = manifest.base { files.append(b) }
         files += manifest.incrs
+        // INFO's loading_total_bytes: every file's size, known before reading them.
+        var sizes = 0
+        for f in files {
+            var st = stat()
+            if stat(path(f.name), &st) == 0 { sizes += Int(st.st_size) }
+        }
+        engine.loading?.totalBytes = sizes
         var total: Int64 = 0
         for (i, f) in files.enumerated() {
             let last = i == files.count - 1
@@ -64,22 +71,26 @@ extension AppendOnly {
     }
 
     func loadFile(_ name: String, _ bytes: [UInt8], last: Bool) throws {
+        let base = engine.loading?.loadedBytes ?? 0
+        defer { engine.loading?.loadedBytes = base + bytes.count }
         if bytes.starts(with: Array("REDIS".utf8)) {
             guard let loadRdb = server.loadRdbPreamble else {
                 throw AofError("The AOF file \(name) starts with an RDB preamble, which this build can't read")
             }
             let used = try loadRdb(bytes)
-            try replay(name, bytes, from: used, last: last)
+            try replay(name, bytes, from: used, last: last, base: base)
             server.log(.notice, "Reading RDB base file on AOF loading...")
             return
         }
-        try replay(name, bytes, from: 0, last: last)
+        try replay(name, bytes, from: 0, last: last, base: base)
     }
 
     /// Runs the commands of one file from `from`. MULTI/EXEC blocks are applied whole; one left
     /// open at the end counts as torn.
-    func replay(_ name: String, _ bytes: [UInt8], from: Int, last: Bool) throws {
+    func replay(_ name: String, _ bytes: [UInt8], from: Int, last: Bool, base: Int = 0) throws {
+        // A negative id marks the loader's own client: it runs while clients get -LOADING.
         let client = ClientState(id: -1)
+        var nextProgress = from + (2 << 20)
         client.denyBlocking = true
         var validUpTo = from
         var off = from
@@ -113,7 +124,13 @@ extension AppendOnly {
                         try run(client, args, name)
                     }
                     off = next
-                    if inMulti == nil { validUpTo = off }
+                    if inMulti == nil {
+                        validUpTo = off
+                        if off >= nextProgress {
+                            nextProgress = off + (2 << 20)
+                            engine.loadingProgress(off, base: base)
+                        }
+                    }
                 }
             }
             if inMulti != nil {

@@ -4,8 +4,8 @@
 // writer thread as the new RDB-preamble base. When it is done the manifest switches to the new
 // base plus the increments opened since the instant; the old base and increments become
 // history. On failure (or cancel) the manifest still names the old base and every increment,
-// which load to the same dataset. A command-form base (aof-use-rdb-preamble no) is written
-// synchronously as before.
+// which load to the same dataset. With aof-use-rdb-preamble no the same snapshot writes the
+// base as commands (Snapshot.Format.commands, AofRewrite's encoding).
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +15,8 @@ import Engine
 extension AppendOnly {
     /// BGREWRITEAOF and the automatic rewrite: an error text or nil (started or done).
     func startRewrite() -> String? {
-        guard isOn, engine.config.bool("aof-use-rdb-preamble") else { return rewriteNow() }
+        guard isOn else { return rewriteNow() }
+        let preamble = engine.config.bool("aof-use-rdb-preamble")
         if engine.backgroundSaveInProgress { return "ERR Background append only file rewriting already in progress" }
         let started = unixMillis()
         do {
@@ -41,12 +42,14 @@ extension AppendOnly {
             server.log(.notice, "Creating AOF incr file \(incrName) on background rewrite")
 
             let baseSeq = (manifest.base?.seq ?? 0) + 1
-            let baseName = AofManifest.baseName(prefix, seq: baseSeq, rdb: true)
+            let baseName = AofManifest.baseName(prefix, seq: baseSeq, rdb: preamble)
             let sink = SnapshotFileSink(directory: dirName, file: baseName, tempName: "temp-rewriteaof-bg-\(getpid()).aof")
+            sink.trailer = preamble
             if let err = sink.start() { throw AofError(err) }
             // Until the new base lands, the old increments still count toward the AOF size.
             baseSize += oldIncrBytes
-            let ok = engine.startRewriteSnapshot(sink: sink) { [unowned self] outcome in
+            let format: Snapshot.Format = preamble ? .rdb : .commands(dump: server.dumpValue)
+            let ok = engine.startRewriteSnapshot(sink: sink, format: format) { [unowned self] outcome in
                 self.rewriteDone(outcome, base: baseName, baseSeq: baseSeq, firstIncr: incrSeq,
                                  size: sink.fileSize, started: started, oldIncrBytes: oldIncrBytes)
             }

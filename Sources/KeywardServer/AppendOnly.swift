@@ -158,12 +158,13 @@ final class AppendOnly {
             unsyncedWrites = false
         }
         let e = fsyncer.takeError()
-        if e != 0 { writeFailed("fsync: \(String(cString: strerror(e)))") }
+        if e != 0 { writeFailed("fsync: \(String(cString: strerror(e)))", errorText: String(cString: strerror(e))) }
         updateStatus()
     }
 
-    func writeFailed(_ why: String) {
+    func writeFailed(_ why: String, errorText: String? = nil) {
         engine.aof.lastWriteOK = false
+        engine.aof.lastWriteError = errorText ?? why
         server.log(.warning, "Error writing to the AOF file: \(why)")
         if policy == .always {
             server.log(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")

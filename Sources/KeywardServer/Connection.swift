@@ -84,7 +84,7 @@ final class Connection: FileEventHandler {
                 client.closeAfterReply = true
                 query.clear()
             case .command(let used):
-                if engine.serverState.pause != nil && mustWaitForPause() {
+                if (engine.serverState.pause != nil || engine.failoverPausesWrites) && mustWaitForPause() {
                     // Leave the request in the buffer; CLIENT UNPAUSE or the deadline resumes us.
                     server.paused.append(self)
                     finishBatch()

@@ -115,6 +115,13 @@ public final class EventLoop {
 
     public func stop() { stopped = true }
 
+    /// True when a socket has something to do: the epoll fd itself polls readable then. Long
+    /// work on the loop's thread (the snapshot walk) asks this to step aside for clients.
+    public func hasReadyEvents() -> Bool {
+        var p = pollfd(fd: epfd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
+    }
+
     public func run() {
         while !stopped {
             for hook in beforeSleep { hook() }

@@ -66,19 +66,27 @@ final class ReplicaLink: FileEventHandler {
                 server.engine.replication.linkState = "sync"
             case .fullResync(let replid, let offset, let rdb):
                 server.log(.notice, "MASTER <-> REPLICA sync: Loading DB in memory (\(rdb.count) bytes)")
+                // Clients are served (-LOADING) during the load; the link itself is not read
+                // until the load is over (its handshake is mid-action).
+                server.loop.setReadable(fd, false)
+                defer { if !done { server.loop.setReadable(fd, true) } }
                 do {
-                    _ = try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
+                    _ = try server.engine.withLoading(totalBytes: rdb.count) {
+                        try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
+                    }
                 } catch {
                     server.replicaLinkFailed(self, "Failed trying to load the MASTER synchronization DB from socket: \(error)")
                     return
                 }
                 server.engine.replicationDidFullSync(replid: replid, offset: offset)
+                server.engine.failoverCompleted()
                 // The AOF described the old dataset: start it over from the synced one.
                 if server.aof.isOn { _ = server.aof.rewriteNow() }
                 server.log(.notice, "MASTER <-> REPLICA sync: Finished with success")
             case .continued(let replid):
                 server.log(.notice, "Successful partial resynchronization with master.")
                 server.engine.replicationDidContinue(replid: replid)
+                server.engine.failoverCompleted()
             case .stream(let rest):
                 done = true
                 server.masterLinkEstablished(self, leftover: rest)

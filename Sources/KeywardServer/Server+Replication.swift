@@ -63,6 +63,7 @@ extension Server {
         let hs = ReplicaHandshake(listeningPort: announcedPort != 0 ? announcedPort : port, auth: auth, cached: cached)
         let ip = engine.config.string("replica-announce-ip")
         if !ip.isEmpty { hs.announceIP = ip }
+        hs.failover = r.failover?.state == .inProgress
         let link = ReplicaLink(fd: fd, server: self, handshake: hs)
         do { try loop.add(fd, link, write: true) } catch { closeSocket(fd); return }
         replicaLink = link
@@ -79,6 +80,8 @@ extension Server {
         let r = engine.replication
         // A failed attempt leaves master_link_down_since alone (only a lost link sets it).
         r.linkState = "connect"
+        // The FAILOVER target didn't take over: master again (Redis's abortFailover).
+        if r.failover?.state == .inProgress { engine.abortFailover("Failover target rejected psync request or could not be reached") }
     }
 
     /// The handshake is over: the socket becomes the master client's connection.
@@ -170,6 +173,13 @@ extension Server {
             } else if now - lastReplicaAck >= 1000 {
                 sendReplicaAck()
             }
+        }
+    }
+
+    /// Writes replicas' pending output at once (payload bytes from a snapshot step).
+    func flushReplicaOutput() {
+        for e in engine.replication.replicas where e.client.out.readableCount > 0 {
+            if let c = connections[e.client.fd], !c.closed { flush(c) }
         }
     }
 

@@ -209,12 +209,17 @@ public final class Server {
         }
         pending.removeAll(keepingCapacity: true)
         // A slice of the BGSAVE walk per loop iteration (Snapshot.swift), after the replies went
-        // out so they don't wait for it. A command arriving meanwhile waits at most one slice:
-        // 100 us keeps that near a command's own cost, and the walk still runs ~3x faster than
-        // Redis's forked child (BENCHMARKS.md).
-        if engine.backgroundSaveInProgress { engine.backgroundSaveStep(micros: 100) }
+        // out so they don't wait for it. Up to 200 us while nobody waits; once 20 us have passed
+        // the walk steps aside as soon as a socket is ready, so a command arriving mid-slice
+        // waits ~20 us and the walk still gets a share of a busy loop.
+        if engine.backgroundSaveInProgress {
+            let loop = self.loop
+            engine.backgroundSaveStep(micros: 200, minMicros: 20, yieldIf: { loop.hasReadyEvents() })
+            // A full sync's payload produced by the step goes out now, not after the next sleep.
+            if !engine.replication.replicas.isEmpty { flushReplicaOutput() }
+        }
         aof.updateStatus()
-        if !paused.isEmpty && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
+        if !paused.isEmpty && !engine.failoverPausesWrites && (engine.serverState.pause.map { $0.deadline <= engine.now } ?? true) { resumePausedClients() }
         // Clients killed by CLIENT KILL from another connection.
         for (_, c) in connections where c.client.closeASAP { close(c) }
         if let req = engine.shutdownRequest {
@@ -281,7 +286,7 @@ public final class Server {
     }
 
     func resumePausedClients() {
-        guard !paused.isEmpty else { return }
+        guard !paused.isEmpty, !engine.failoverPausesWrites else { return }
         if let p = engine.serverState.pause, p.deadline > engine.now { return }
         engine.serverState.pause = nil
         let waiting = paused
@@ -291,6 +296,7 @@ public final class Server {
 
     /// Redis stops active expiry while writes are paused (it would be a write).
     var isPausedForWrites: Bool {
+        if engine.failoverPausesWrites { return true }
         guard let p = engine.serverState.pause else { return false }
         return p.deadline > engine.now
     }

@@ -34,8 +34,12 @@ public enum Startup {
         do {
             server = try Server(engine: engine, options: options)
             if sentinel { server.logger.role = "X" }
-            if !sentinel { try server.loadData() }
+            // Listening first: clients connecting during the load get -LOADING (Loading.swift).
             try server.listen()
+            if !sentinel {
+                server.installLoadingHook()
+                try server.loadData()
+            }
         } catch {
             let l = Logger()
             l.path = options.logFile
@@ -72,7 +76,9 @@ public enum Startup {
         clock_gettime(CLOCK_MONOTONIC, &start)
         engine.now = unixMillis()
         do {
-            guard let info = try engine.loadRdbFile(file) else { return true }
+            var st = stat()
+            let size = stat(file, &st) == 0 ? Int(st.st_size) : 0
+            guard let info = try engine.withLoading(totalBytes: size, { try engine.loadRdbFile(file) }) else { return true }
             var end = timespec()
             clock_gettime(CLOCK_MONOTONIC, &end)
             let secs = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9

@@ -132,6 +132,17 @@ final class ReplicaHandshakeTests: XCTestCase {
     }
 }
 
+/// Runs the full sync's background snapshot to its end (the server steps it from the loop).
+func finishSync(_ e: Engine) {
+    while e.backgroundSaveInProgress { e.backgroundSaveStep(micros: 100_000) }
+}
+
+/// Full sync done and its payload written to the socket: the replica is online.
+func syncOnline(_ e: Engine, _ replicas: EngineHarness...) {
+    finishSync(e)
+    for r in replicas { r.client.out.clear() }
+}
+
 final class ReplicationCommandTests: XCTestCase {
     func testFullResyncAndStream() {
         let h = EngineHarness()
@@ -139,9 +150,12 @@ final class ReplicationCommandTests: XCTestCase {
         let replica = EngineHarness(engine: h.engine, id: 2)
         XCTAssertEqual(replica.raw(["REPLCONF", "listening-port", "6380"]), "+OK\r\n")
         XCTAssertEqual(replica.raw(["REPLCONF", "capa", "eof", "capa", "psync2"]), "+OK\r\n")
-        let reply = replica.raw(["PSYNC", "?", "-1"])
+        var reply = replica.raw(["PSYNC", "?", "-1"])
         let id = h.engine.replication.replid
-        XCTAssertTrue(reply.hasPrefix("+FULLRESYNC \(id) 0\r\n$"), reply)
+        XCTAssertTrue(reply.hasPrefix("+FULLRESYNC \(id) 0\r\n$EOF:"), reply)
+        XCTAssertTrue(h.raw(["INFO", "replication"]).contains("slave0:ip=,port=6380,state=wait_bgsave,offset=0,lag=0"))
+        finishSync(h.engine)
+        reply = String(decoding: replica.client.out.readableBytes, as: UTF8.self)
         XCTAssertTrue(reply.contains("REDIS0010"))
         // capa eof: disk-less framing, readable by the replica's parser up to the last byte.
         let payload = Array(reply.utf8).drop { $0 != UInt8(ascii: "$") }
@@ -166,7 +180,9 @@ final class ReplicationCommandTests: XCTestCase {
         // Partial resync from inside the backlog.
         let late = EngineHarness(engine: h.engine, id: 3)
         XCTAssertEqual(late.raw(["PSYNC", id, "24"]), "+CONTINUE\r\n" + String(decoding: Array(stream.utf8).dropFirst(23), as: UTF8.self))
-        let full = late.raw(["PSYNC", "0000", "24"])
+        XCTAssertEqual(late.raw(["PSYNC", "0000", "24"]), "+FULLRESYNC \(id) \(stream.utf8.count)\r\n")
+        finishSync(h.engine)
+        let full = String(decoding: late.client.out.readableBytes, as: UTF8.self)
         XCTAssertTrue(full.hasPrefix("+FULLRESYNC \(id) \(stream.utf8.count)\r\n$"), full)   // no capa eof: $<len>
         XCTAssertFalse(full.contains("$EOF:"))
     }
@@ -175,6 +191,7 @@ final class ReplicationCommandTests: XCTestCase {
         let h = EngineHarness()
         let replica = EngineHarness(engine: h.engine, id: 2)
         _ = replica.raw(["PSYNC", "?", "-1"])
+        syncOnline(h.engine, replica)
         h.raw(["SET", "k", "v"])
         // Another client that wrote nothing waits for nothing (its write offset is 0).
         XCTAssertEqual(EngineHarness(engine: h.engine, id: 5).raw(["WAIT", "1", "100"]), ":1\r\n")
@@ -241,6 +258,8 @@ final class MinReplicasTests: XCTestCase {
         XCTAssertEqual(h.raw(["GET", "k"]), "$-1\r\n")
         let replica = EngineHarness(engine: h.engine, id: 2)
         _ = replica.raw(["PSYNC", "?", "-1"])
+        XCTAssertEqual(h.raw(["SET", "k", "v"]), "-NOREPLICAS Not enough good replicas to write.\r\n")   // still syncing
+        syncOnline(h.engine, replica)
         XCTAssertEqual(h.raw(["SET", "k", "v"]), "+OK\r\n")
         h.engine.now += 11_000      // past min-replicas-max-lag without an ACK
         XCTAssertEqual(h.raw(["SET", "k", "v"]), "-NOREPLICAS Not enough good replicas to write.\r\n")
@@ -268,7 +287,7 @@ final class BacklogTTLTests: XCTestCase {
         // A new replica starts a new backlog fed once.
         let again = EngineHarness(engine: h.engine, id: 3)
         _ = again.raw(["PSYNC", "?", "-1"])
-        again.client.out.clear()
+        syncOnline(h.engine, again)
         let before = h.engine.replication.offset
         h.raw(["SET", "k", "v"])
         XCTAssertEqual(h.engine.replication.offset - before, Int64(again.client.out.readableCount))

@@ -1,5 +1,5 @@
 // The lock client through Sentinel: a real redis-server in sentinel mode names the master.
-// (The failover double-grant test waits for the Sentinel issue; this proves discovery.)
+// (The failover double grant is FailoverTests.swift; this proves discovery.)
 import TestSupport
 import Foundation
 import XCTest

@@ -15,7 +15,9 @@ public final class ServerProcess {
         return bundle.deletingLastPathComponent().appendingPathComponent("keyward-server").path
     }
 
-    public init(binary: String = ServerProcess.keywardBinary, args: [String] = []) throws {
+    /// `config` non-nil: the lines go to a config file given as the first argument (after `port`
+    /// and `bind`), as a Sentinel needs (it rewrites that file); nothing else is added to `args`.
+    public init(binary: String = ServerProcess.keywardBinary, args: [String] = [], config: [String]? = nil) throws {
         workdir = FileManager.default.temporaryDirectory.appendingPathComponent("kw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         var lastError: Error = ClientError.timeout
@@ -23,7 +25,14 @@ public final class ServerProcess {
             let port = ServerProcess.freePort()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + args
+            if let lines = config {
+                let conf = workdir.appendingPathComponent("server.conf")
+                try (["port \(port)", "bind 127.0.0.1"] + lines).joined(separator: "\n").appending("\n")
+                    .write(to: conf, atomically: true, encoding: .utf8)
+                p.arguments = [conf.path] + args
+            } else {
+                p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + args
+            }
             p.currentDirectoryURL = workdir
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
@@ -45,6 +54,31 @@ public final class ServerProcess {
     }
 
     public var pid: Int32 { process.processIdentifier }
+
+    /// A Sentinel (`--sentinel`) monitoring `master` as `name` with the given quorum and timings.
+    public static func sentinel(binary: String = ServerProcess.keywardBinary, monitoring master: ServerAddress,
+                                name: String = "mymaster", quorum: Int = 2, downAfterMs: Int = 1000,
+                                failoverTimeoutMs: Int = 3000) throws -> ServerProcess {
+        try ServerProcess(binary: binary, args: ["--sentinel"], config: [
+            "sentinel monitor \(name) \(master.host) \(master.port) \(quorum)",
+            "sentinel down-after-milliseconds \(name) \(downAfterMs)",
+            "sentinel failover-timeout \(name) \(failoverTimeoutMs)",
+        ])
+    }
+
+    /// SIGSTOP / SIGCONT: the process keeps its sockets (the kernel still accepts data for it)
+    /// but runs nothing, so it neither answers nor reconnects until resumed.
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    /// SIGKILL now (a crash: nothing is flushed, no goodbye to replicas); the workdir stays
+    /// until `stop()`.
+    public func crash() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 
     public func stop() {
         if process.isRunning {

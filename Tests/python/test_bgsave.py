@@ -182,12 +182,14 @@ def test_shutdown_during_bgsave_saves_everything(tmp_path, servers):
     assert not [p.name for p in (tmp_path / "kw").iterdir() if p.name.startswith("temp-")]
 
 
-def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers):
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers, preamble):
     """BGREWRITEAOF of 200k keys while a writer INCRs and pushes: every acknowledged write is
     in base + increments after a kill -9; the manifest is valid for redis-check-aof; BGSAVE and
-    BGREWRITEAOF defer to each other as in Redis."""
+    BGREWRITEAOF defer to each other as in Redis. Both base forms (RDB preamble or commands)
+    are written in the background."""
     kw = start(keyward_binary(), "keyward", tmp_path / "kw", "--enable-debug-command", "yes",
-               "--appendonly", "yes", "--appendfsync", "always")
+               "--appendonly", "yes", "--appendfsync", "always", "--aof-use-rdb-preamble", preamble)
     servers.append(kw)
     k = client(kw)
     k.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
@@ -196,6 +198,8 @@ def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers):
     time.sleep(0.2)
     assert k.bgrewriteaof()
     info = persistence(k)
+    if preamble == "no":
+        assert info["aof_rewrite_in_progress"] == 1, "the command-form rewrite runs in the background"
     if info["aof_rewrite_in_progress"]:
         with pytest.raises(redispy.ResponseError, match="Another child process is active"):
             k.execute_command("BGSAVE")   # redis-py's bgsave() sends SCHEDULE
@@ -236,3 +240,55 @@ def test_background_aof_rewrite_keeps_acknowledged_writes(tmp_path, servers):
     assert k.dbsize() >= KEYS
     files = sorted(p.name for p in (tmp_path / "kw" / "appendonlydir").iterdir())
     assert not [f for f in files if f.startswith("temp-")], files
+    base = [f for f in files if ".base." in f]
+    assert len(base) == 1 and base[0].endswith(".base.rdb" if preamble == "yes" else ".base.aof"), files
+    head = (tmp_path / "kw" / "appendonlydir" / base[0]).read_bytes()[:5]
+    assert (head == b"REDIS") == (preamble == "yes"), head
+
+
+MISCONF = ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+           "disk. Commands that may modify the data set are disabled, because this instance is configured "
+           "to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+           "Please check the Redis logs for details about the RDB error.")
+
+
+@pytest.mark.parametrize("kind", ["keyward", "redis"])
+def test_failed_bgsave_stops_writes_with_misconf(tmp_path, servers, kind):
+    """stop-writes-on-bgsave-error: once a BGSAVE failed (its directory was removed, which fails
+    for root too), writes and PING get Redis's -MISCONF until a save succeeds; reads still work."""
+    binary = keyward_binary() if kind == "keyward" else redis_binary()
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    srv = start(binary, kind, tmp_path, "--dir", str(gone), "--save", "3600 1",
+                "--enable-protected-configs", "yes")
+    servers.append(srv)
+    r = client(srv)
+    r.set("a", "1")
+    shutil.rmtree(gone)
+    try:
+        r.bgsave()
+    except redispy.ResponseError:
+        pass   # Keyward fails to open the file at once; Redis's child fails later
+    deadline = time.monotonic() + 30
+    while persistence(r)["rdb_last_bgsave_status"] != "err" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert persistence(r)["rdb_last_bgsave_status"] == "err"
+    for cmd in (("SET", "b", "1"), ("DEL", "a"), ("PING",)):
+        with pytest.raises(redispy.ResponseError) as e:
+            r.execute_command(*cmd)
+        assert str(e.value) == MISCONF
+    assert r.get("a") == b"1"
+    r.config_set("stop-writes-on-bgsave-error", "no")
+    assert r.set("b", "1")
+    r.config_set("stop-writes-on-bgsave-error", "yes")
+    with pytest.raises(redispy.ResponseError):
+        r.set("b", "2")
+    # A save that works lifts it.
+    back = tmp_path / "back"
+    back.mkdir()
+    r.config_set("dir", str(back))
+    r.bgsave()
+    deadline = time.monotonic() + 30
+    while persistence(r)["rdb_last_bgsave_status"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert r.set("b", "3") and r.ping()

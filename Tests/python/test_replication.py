@@ -426,3 +426,77 @@ def test_full_sync_of_a_million_keys_under_write_load(tmp_path, servers, replica
         if cursor == 0:
             break
     assert compared >= m.dbsize()
+
+
+def test_full_sync_runs_in_the_background_and_is_shared(tmp_path, servers):
+    """Two replicas (a real redis-server and Keyward) asking at once get one background snapshot:
+    the master answers meanwhile, INFO shows them in wait_bgsave then online, the log names one
+    snapshot for both, and both end with the master's data."""
+    import threading
+    master = start(tmp_path, "master", "keyward", "--enable-debug-command", "yes")
+    replicas = [start(tmp_path, "r-redis", "redis"), start(tmp_path, "r-keyward", "keyward")]
+    servers += [master] + replicas
+    m = client(master)
+    m.execute_command("DEBUG", "POPULATE", 300_000, "key", 64)
+    fill_every_type(client(master, 1))
+    states, slowest = set(), [0.0]
+    stop = threading.Event()
+
+    def watch():
+        w = client(master)
+        while not stop.is_set():
+            t0 = time.monotonic()
+            info = w.info("replication")
+            slowest[0] = max(slowest[0], time.monotonic() - t0)
+            for i in range(info.get("connected_slaves", 0)):
+                states.add(info[f"slave{i}"]["state"])
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        for r in replicas:
+            client(r).replicaof(master.host, master.port)
+        for r in replicas:
+            wait_until(lambda: synced(master, r), f"{r.name} to sync", timeout=120)
+    finally:
+        stop.set()
+        t.join(30)
+    assert "wait_bgsave" in states and "online" in states, states
+    info = repl_info(master)
+    assert [info[f"slave{i}"]["state"] for i in range(2)] == ["online", "online"]
+    log = master.log_path.read_text()
+    assert log.count("Starting BGSAVE for SYNC") == 1, master.log_tail()
+    for r in replicas:
+        assert client(r).dbsize() == m.dbsize()
+        assert snapshot(client(r, 1)) == snapshot(client(master, 1))
+    for k in ("key:0", "key:299999"):
+        assert all(client(r).get(k) == m.get(k) for r in replicas)
+    print(f"slowest INFO during the sync: {slowest[0] * 1000:.0f} ms")
+
+
+@pytest.mark.parametrize("master_kind,replica_kind", [("keyward", "keyward"), ("keyward", "redis"), ("redis", "keyward")])
+def test_coordinated_failover(tmp_path, servers, master_kind, replica_kind):
+    """FAILOVER: writes are held until the replica caught up, then the roles swap (the old master
+    follows the new one with a partial resync) and no acknowledged write is lost."""
+    master = start(tmp_path, "master", master_kind)
+    replica = start(tmp_path, "replica", replica_kind)
+    servers += [master, replica]
+    follow(replica, master)
+    m = client(master)
+    fill_every_type(client(master, 3))
+    for i in range(200):
+        m.set(f"k{i}", i)
+    wait_until(lambda: synced(master, replica), "the replica to catch up")
+    assert m.execute_command("FAILOVER", "TO", replica.host, replica.port, "TIMEOUT", 20000) == b"OK"
+    assert m.info("replication")["master_failover_state"] in ("waiting-for-sync", "failover-in-progress", "no-failover")
+    wait_until(lambda: repl_info(replica)["role"] == "master" and repl_info(master)["role"] == "slave"
+               and repl_info(master)["master_link_status"] == "up"
+               and repl_info(master)["master_failover_state"] == "no-failover", "the roles to swap")
+    r = client(replica)
+    r.set("after", "1")
+    wait_until(lambda: client(master).get("after") == b"1", "the old master to follow the new one")
+    with pytest.raises(redispy.ResponseError, match="read only replica"):
+        client(master).set("x", 1)
+    assert snapshot(client(master, 3)) == snapshot(client(replica, 3))
+    assert r.info("stats")["sync_partial_ok"] >= 1
+    assert [client(master).get(f"k{i}") for i in range(200)] == [str(i).encode() for i in range(200)]
