@@ -1,8 +1,9 @@
 """The console driven as a person would: tmux runs the real `keyward` binary against a live
 local topology (`keyward up`); keys go in with send-keys and the screen comes back with
 capture-pane. Covers every view, filter, sort, help, a resize to 80x24 and back, a confirmed
-BGSAVE and its effect, a SIGSTOPped node shown as unreachable while keys still respond, and
-quitting with the terminal restored.
+BGSAVE and its effect, a live lock in the Locks view, a SIGSTOPped node shown as unreachable
+while keys still respond, a confirmed manual failover and its role events, and quitting with
+the terminal restored.
 """
 from __future__ import annotations
 
@@ -174,6 +175,20 @@ def test_console_end_to_end(topology):
             os.kill(pid, signal.SIGCONT)
         t.keys("1")
         t.wait(lambda s: "HEALTHY" in s, "healthy again after SIGCONT", timeout=30)
+
+        # A confirmed manual failover to the selected replica (FAILOVER TO, sent to its master).
+        t.keys("g", "j")
+        row = t.screen().split("\n")[5]
+        target = next(w for w in row.split() if w.startswith("127.0.0.1:"))
+        t.keys("F")
+        t.wait_text(f"FAILOVER TO {target} on {master}? [y/N]")
+        t.keys("y")
+        t.wait_text(f"on {master}: OK")
+        t.wait(lambda s: any(target in line and " master " in line for line in s.split("\n")[4:8]),
+               "the target shown as the new master", timeout=30)
+        t.keys("5")
+        t.wait(lambda s: "role replica -> master" in s and target in s, "the role change in Events")
+        t.keys("1")
 
         # Quit: the shell gets its screen back.
         t.keys("q")
