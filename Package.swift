@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "keyward-server", targets: ["keyward-server"]),
+        .executable(name: "keyward", targets: ["keyward"]),
         .library(name: "KeywardClient", targets: ["KeywardClient"]),
         .library(name: "KeywardLocks", targets: ["KeywardLocks"]),
     ],
@@ -30,6 +31,13 @@ let package = Package(
         // Contends on / holds a lock from a separate process for the lock tests and bench/locks.py.
         .executableTarget(name: "keyward-lockprobe", dependencies: ["KeywardLocks", "KeywardClient", "Admin"]),
         .executableTarget(name: "keyward-server", dependencies: ["KeywardServer"], swiftSettings: fast),
+        // The operator's program: console, `status --json`, `up`/`down` (Sources/keyward/main.swift).
+        // Console model, views (cell grid), key reducer and themes: pure, golden-tested.
+        .target(name: "Console", dependencies: ["Admin"]),
+        // The only ncurses code (wide-character ncursesw; see Sources/CNcursesw/shim.h).
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "Terminal", dependencies: ["Console", "CNcursesw"]),
+        .executableTarget(name: "keyward", dependencies: ["KeywardClient", "Admin", "RESP", "Console", "Terminal"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RESP", "Admin"]),
         .testTarget(name: "ServerTests", dependencies: ["KeywardServer", "Engine", "RESP"]),
@@ -38,5 +46,6 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["KeywardClient", "RESP", "TestSupport"]),
         .testTarget(name: "AdminTests", dependencies: ["Admin"]),
         .testTarget(name: "LocksTests", dependencies: ["TestSupport", "KeywardLocks", "KeywardClient", "Admin", "RESP"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Admin"]),
     ]
 )

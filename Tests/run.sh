@@ -29,9 +29,9 @@ step "swift test --skip-build --parallel --num-workers 2"
 swift test --skip-build --parallel --num-workers 2 2>&1 | tee "$logs/swift.log"
 swift_rc=${PIPESTATUS[0]}
 
-step "Python venv (.venv: redis 8.x, pytest)"
-if ! .venv/bin/python -c 'import pytest, redis, sys; sys.exit(not redis.__version__.startswith("8."))' 2>/dev/null; then
-    { python3 -m venv .venv && .venv/bin/pip install -q 'redis>=8.1,<9' pytest; } || {
+step "Python venv (.venv: redis 8.x, pytest, jsonschema)"
+if ! .venv/bin/python -c 'import pytest, redis, jsonschema, sys; sys.exit(not redis.__version__.startswith("8."))' 2>/dev/null; then
+    { python3 -m venv .venv && .venv/bin/pip install -q 'redis>=8.1,<9' pytest jsonschema; } || {
         echo "could not set up .venv" >&2
         exit 1
     }

@@ -2,6 +2,7 @@
 // thread); nothing here locks and nothing here touches a socket. The server hands it parsed
 // commands and drains each client's `out` buffer.
 
+import Admin
 import RESP
 
 public struct ServerStats {
@@ -65,6 +66,8 @@ public final class Engine {
     public let config = ConfigStore()
     /// Facts only the server knows (port, config file, executable, run id), for INFO.
     public var serverInfo = ServerInfo()
+    /// Recent admin events (ADMIN STATUS / EVENTS; AdminCommands+Status.swift).
+    public var adminEvents = AdminEventLog()
     /// Slowlog, latency monitor, client pause, ops/sec samples and INFO hooks.
     public let serverState = ServerState()
     /// Clients waiting in blocking commands (Engine+Blocking.swift).

@@ -27,6 +27,7 @@ extension Engine {
     public func setReplicaMode(_ on: Bool) {
         replicaKeepsExpired = on
         if !on { applyingMaster = false }
+        adminRoleMayHaveChanged()
     }
 
     /// Redis's checkGoodReplicasStatus: replicas whose last ACK is within min-replicas-max-lag.
