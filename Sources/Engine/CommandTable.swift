@@ -37,21 +37,24 @@ public final class CommandTable {
 
     public init() {
         for family in CommandTable.families() {
-            for spec in family {
-                spec.fullName = spec.name
-                if !spec.subcommands.isEmpty {
-                    var si = NameIndex()
-                    for (i, s) in spec.subcommands.enumerated() {
-                        s.fullName = spec.name + "|" + s.name
-                        si[NameKey(s.name)] = i
-                    }
-                    subIndex[spec.name] = si
-                }
-                precondition(index[NameKey(spec.name)] == nil, "duplicate command \(spec.name)")
-                index[NameKey(spec.name)] = commands.count
-                commands.append(spec)
-            }
+            for spec in family { register(spec) }
         }
+    }
+
+    /// Adds one command (and indexes its subcommands); sentinel mode rebuilds the table with it.
+    func register(_ spec: CommandSpec) {
+        spec.fullName = spec.name
+        if !spec.subcommands.isEmpty {
+            var si = NameIndex()
+            for (i, s) in spec.subcommands.enumerated() {
+                s.fullName = spec.name + "|" + s.name
+                si[NameKey(s.name)] = i
+            }
+            subIndex[spec.name] = si
+        }
+        precondition(index[NameKey(spec.name)] == nil, "duplicate command \(spec.name)")
+        index[NameKey(spec.name)] = commands.count
+        commands.append(spec)
     }
 
     @inline(__always) public func lookup(_ name: UnsafeRawBufferPointer) -> CommandSpec? {

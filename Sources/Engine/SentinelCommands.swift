@@ -279,19 +279,7 @@ extension CommandTable {
         commands = []
         index = NameIndex()
         subIndex = [:]
-        for spec in keep {
-            spec.fullName = spec.name
-            if !spec.subcommands.isEmpty {
-                var si = NameIndex()
-                for (i, s) in spec.subcommands.enumerated() {
-                    s.fullName = spec.name + "|" + s.name
-                    si[NameKey(s.name)] = i
-                }
-                subIndex[spec.name] = si
-            }
-            index[NameKey(spec.name)] = commands.count
-            commands.append(spec)
-        }
+        for spec in keep { register(spec) }
     }
 }
 
