@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 
 typedef int (*kw_swift_fn)(lua_State *L);
 
@@ -132,6 +133,10 @@ static inline int kw_math_randomseed(lua_State *L) {
 }
 
 // Macros Swift cannot import.
+/// A Lua number as redis.call passes it ("%.17g", as script_lua.c formats it): snprintf
+/// called from C, since Swift's withVaList boxes the double (a dynamic cast per argument).
+static inline int kw_format_g17(double d, char *buf) { return snprintf(buf, 32, "%.17g", d); }
+
 static inline void kw_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline void kw_newtable(lua_State *L) { lua_newtable(L); }
 static inline int kw_upvalueindex(int i) { return lua_upvalueindex(i); }

@@ -2,6 +2,7 @@
 // command on the engine's Lua client and convert its reply; the helpers build reply tables.
 
 import CLua
+import RESP
 
 extension LuaVM {
     func registerRedisAPI() {
@@ -37,8 +38,8 @@ extension LuaVM {
 
     /// Lua arguments as command arguments, without copies: strings point into Lua's own
     /// storage (valid while they stay on the stack, i.e. for the whole call), numbers are
-    /// formatted as %.17g (Lua's own %.14g loses precision) into the VM's scratch. Nil when one
-    /// is neither.
+    /// formatted as %.17g (Lua's own %.14g loses precision; integral ones without printf) into
+    /// the VM's scratch. Nil when one is neither.
     func commandArgv(_ L: OpaquePointer?) -> Argv? {
         let argc = Int(lua_gettop(L))
         scratch.reserve(args: argc)
@@ -48,10 +49,16 @@ extension LuaVM {
             if t == LUA_TNUMBER {
                 let slot = scratch.number(numbers)
                 numbers += 1
-                let n = withVaList([lua_tonumber(L, Int32(i))]) {
-                    vsnprintf(UnsafeMutableRawPointer(slot).assumingMemoryBound(to: CChar.self), 32, "%.17g", $0)
+                let d = lua_tonumber(L, Int32(i))
+                let n: Int
+                // An integral value below 1e17 prints in %.17g as its plain decimal digits
+                // (-0 keeps its sign there, so it takes the printf path).
+                if d > -1e17 && d < 1e17 && d == d.rounded(.towardZero) && !(d == 0 && d.sign == .minus) {
+                    n = formatDecimal(Int64(d), into: slot)
+                } else {
+                    n = Int(min(kw_format_g17(d, UnsafeMutableRawPointer(slot).assumingMemoryBound(to: CChar.self)), 31))
                 }
-                scratch.args[i - 1] = UnsafeRawBufferPointer(start: slot, count: Int(min(n, 31)))
+                scratch.args[i - 1] = UnsafeRawBufferPointer(start: slot, count: n)
             } else if t == LUA_TSTRING {
                 var len = 0
                 let p = lua_tolstring(L, Int32(i), &len)
