@@ -89,11 +89,12 @@ extension LuaVM {
         case .rejected(let text):
             pushError(text, ignoreStats: true)
             return raise ? -1 : 1
-        case .reply(let value):
+        case .ran:
             lua_checkstack(L, 8)
-            pushReply(value, resp3: scripting.luaClient.proto == .v3)
-            if raise, case .error = value { return -1 }
-            return 1
+            let lua = scripting.luaClient
+            let isError = pushRESPReply(lua.out.readable, resp3: lua.proto == .v3)
+            lua.out.clear()
+            return raise && isError ? -1 : 1
         }
     }
 
