@@ -149,7 +149,7 @@ public final class Engine {
             return
         }
         // A container called alone runs itself when its arity allows (COMMAND), else fails the
-        // arity check below (CONFIG), as Redis's lookupCommand does.
+        // arity check (CONFIG), as Redis's lookupCommand does.
         if !cmd.subcommands.isEmpty && argv.count > 1 {
             guard let sub = table.lookupSubcommand(cmd, argv[1]) else {
                 rejectCall(client, WireError.unknownSubcommand(argv.string(1), argv.string(0)))
@@ -157,6 +157,13 @@ public final class Engine {
             }
             cmd = sub
         }
+        execute(client, cmd, argv)
+    }
+
+    /// `execute` for a command already looked up: redis.call resolves the command for its own
+    /// checks first and runs it through here, hashing the name once.
+    func execute(_ client: ClientState, _ cmd: CommandSpec, _ argv: Argv) {
+        client.commandFailed = false
         if !cmd.arityOK(argv.count) {
             rejectCall(client, WireError.wrongArity(cmd.fullName), cmd, argv)
             return

@@ -34,7 +34,7 @@ extension Scripting {
         if writes { run.wrote = true }
         let lua = luaClient
         lua.out.clear()
-        engine.execute(lua, args)
+        engine.execute(lua, cmd, args)
         return .ran
     }
 
