@@ -17,8 +17,9 @@ extension LuaVM {
             lua_pushnumber(L, v)
             lua_rawset(L, -3)
         }
-        fn("call") { L in LuaVM.from(L).redisCall(L, raise: true) }
-        fn("pcall") { L in LuaVM.from(L).redisCall(L, raise: false) }
+        // The hot pair borrows the VM instead of retaining it for the call.
+        fn("call") { L in LuaVM.borrowing(L) { $0.redisCall(L, raise: true) } }
+        fn("pcall") { L in LuaVM.borrowing(L) { $0.redisCall(L, raise: false) } }
         fn("log") { L in LuaVM.from(L).redisLog(L) }
         num("LOG_DEBUG", 0); num("LOG_VERBOSE", 1); num("LOG_NOTICE", 2); num("LOG_WARNING", 3)
         num("REDIS_VERSION_NUM", Double(0x07_00_0f))
@@ -71,6 +72,8 @@ extension LuaVM {
     }
 
     func redisCall(_ L: OpaquePointer?, raise: Bool) -> Int32 {
+        // unowned(unsafe): the engine owns both for the whole script; no retain/release per call.
+        unowned(unsafe) let scripting = scripting
         guard scripting.current != nil else {
             pushError("redis.call/pcall can only be called inside a script invocation")
             return -1
@@ -91,7 +94,7 @@ extension LuaVM {
             return raise ? -1 : 1
         case .ran:
             lua_checkstack(L, 8)
-            let lua = scripting.luaClient
+            unowned(unsafe) let lua = scripting.luaClient
             let isError = pushRESPReply(lua.out.readable, resp3: lua.proto == .v3)
             lua.out.clear()
             return raise && isError ? -1 : 1

@@ -43,6 +43,11 @@ final class LuaVM {
         Unmanaged<LuaVM>.fromOpaque(kw_ud(L)!.pointee.owner!).takeUnretainedValue()
     }
 
+    /// Runs `body` with the VM owning `L`, without retaining it (the VM outlives its state).
+    @inline(__always) static func borrowing<R>(_ L: OpaquePointer?, _ body: (LuaVM) -> R) -> R {
+        Unmanaged<LuaVM>.fromOpaque(kw_ud(L)!.pointee.owner!)._withUnsafeGuaranteedRef(body)
+    }
+
     /// Bytes the interpreter holds (INFO used_memory_lua).
     var memoryUsed: Int { ud.pointee.used }
 

@@ -20,7 +20,8 @@ extension Scripting {
     }
 
     func call(_ args: Argv) -> CallResult {
-        let run = current!
+        // unowned(unsafe): the run and the Lua client outlive the call; no retain/release.
+        unowned(unsafe) let run = current!
         guard let cmd = lookupCommand(args) else {
             return reject("Unknown Redis command called from script", nil)
         }
@@ -32,7 +33,7 @@ extension Scripting {
             return reject("Write commands are not allowed from read-only scripts.", cmd)
         }
         if writes { run.wrote = true }
-        let lua = luaClient
+        unowned(unsafe) let lua = luaClient
         lua.out.clear()
         engine.execute(lua, cmd, args)
         return .ran
