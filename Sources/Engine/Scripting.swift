@@ -303,6 +303,11 @@ struct ScriptID: Hashable {
         self = id
     }
 
+    /// The id of the sha1 of `body`, hashed straight into the words.
+    init(sha1Of body: UnsafeRawBufferPointer) {
+        withUnsafeMutableBytes(of: &w) { SHA1.writeHex(body, into: $0.baseAddress!) }
+    }
+
     static func == (a: ScriptID, b: ScriptID) -> Bool { a.w == b.w }
     func hash(into h: inout Hasher) {
         h.combine(w.0); h.combine(w.1); h.combine(w.2); h.combine(w.3); h.combine(w.4)

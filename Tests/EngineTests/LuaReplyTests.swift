@@ -58,6 +58,26 @@ final class LuaReplyTests: XCTestCase {
         }
     }
 
+    /// SHA-1 around the padding boundaries (one or two tail blocks, whole blocks), and EVAL
+    /// finding a cached body by hashing it straight into a ScriptID.
+    func testSHA1BlockBoundariesAndEvalOfCachedBody() {
+        let expected = [55: "ddf57317ef34bfee3b6df83d359098930eb278bc", 56: "a0d492bb0fc889d0eca3bc137066ab6f4f74f369",
+                        63: "c55856749bef509bdfe6bfebfc7bf4e793e82132", 64: "bede92be29c3874e1b54ddc77988d606fc857a8e",
+                        65: "b05a80522b053d6dc7e0a517d0e70212c7dad11f", 119: "504e27376a6e0f0dba8295b85cb25dc4dfa17d23",
+                        120: "82134b02fb3f702491be9bed581eeab59334acb2", 128: "a09133e6730ffe899efb70204cb5646cd5dc24ee"]
+        for (n, hex) in expected {
+            let data = (0..<n).map { UInt8(($0 * 7 + 3) % 256) }
+            XCTAssertEqual(SHA1.hex(data), hex, "length \(n)")
+            XCTAssertEqual(data.withUnsafeBytes { ScriptID(sha1Of: $0) }, ScriptID(hex), "length \(n)")
+        }
+        let h = EngineHarness()
+        let body = "return redis.call('incr', KEYS[1])"
+        XCTAssertEqual(h.raw(["EVAL", body, "1", "n"]), ":1\r\n")
+        XCTAssertEqual(h.raw(["EVAL", body, "1", "n"]), ":2\r\n")
+        XCTAssertEqual(h.raw(["EVALSHA", SHA1.hex(body), "1", "n"]), ":3\r\n")
+        XCTAssertEqual(h.raw(["SCRIPT", "EXISTS", SHA1.hex(body)]), "*1\r\n:1\r\n")
+    }
+
     /// Number arguments reach the command as %.17g would print them.
     func testNumberArgumentsFormatAsPrintf() {
         let h = EngineHarness()
