@@ -159,7 +159,7 @@ public final class Scripting {
         c.preventPropagation()
         let vm = vm ?? self.vm
         let L = vm.L
-        kw_getregistry(L, LuaVM.errHandler)
+        kw_getref(L, vm.errHandlerRef)
         if ref != LUA_NOREF { kw_getref(L, ref) } else { kw_getregistry(L, registryName) }
         luaClient.db = c.client.db
         luaClient.proto = .v2
