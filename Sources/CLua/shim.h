@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
 
 typedef int (*kw_swift_fn)(lua_State *L);
 
@@ -66,28 +67,31 @@ static inline void kw_sethook(lua_State *L, int on) {
 }
 
 // Sandbox: reading a missing global and writing any protected table fail as in Redis 7.0.
-static inline int kw_global_index(lua_State *L) {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    if (!lua_isnil(L, -1)) return 1;
-    if (!lua_isstring(L, 2)) return 1;
+// A strict table's own metatable sends reads of missing names here (args: table, key).
+static inline int kw_missing_global(lua_State *L) {
+    if (!lua_isstring(L, 2)) { lua_pushnil(L); return 1; }
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", lua_tostring(L, 2));
 }
 static inline int kw_readonly_newindex(lua_State *L) {
     return luaL_error(L, "Attempt to modify a readonly table");
 }
 /// Replaces the table at `idx` ... pushes a read-only proxy of the table on top of the stack.
-/// `strict` makes reads of missing names fail (the globals).
+/// `strict` makes reads of missing names fail (the globals): the table itself gets a metatable
+/// whose __index raises, so the proxy's __index stays a plain table and reading a global that
+/// exists costs a second table lookup in the VM rather than a C call.
 static inline void kw_push_readonly_proxy(lua_State *L, int idx, int strict) {
     idx = idx < 0 && idx > LUA_REGISTRYINDEX ? lua_gettop(L) + idx + 1 : idx;
+    if (strict) {
+        lua_newtable(L);
+        lua_pushcfunction(L, kw_missing_global);
+        lua_setfield(L, -2, "__index");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_setmetatable(L, idx);
+    }
     lua_newtable(L);                 // proxy
     lua_newtable(L);                 // its metatable
-    if (strict) {
-        lua_pushvalue(L, idx);
-        lua_pushcclosure(L, kw_global_index, 1);
-    } else {
-        lua_pushvalue(L, idx);
-    }
+    lua_pushvalue(L, idx);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, kw_readonly_newindex);
     lua_setfield(L, -2, "__newindex");
@@ -132,6 +136,10 @@ static inline int kw_math_randomseed(lua_State *L) {
 }
 
 // Macros Swift cannot import.
+/// A Lua number as redis.call passes it ("%.17g", as script_lua.c formats it): snprintf
+/// called from C, since Swift's withVaList boxes the double (a dynamic cast per argument).
+static inline int kw_format_g17(double d, char *buf) { return snprintf(buf, 32, "%.17g", d); }
+
 static inline void kw_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline void kw_newtable(lua_State *L) { lua_newtable(L); }
 static inline int kw_upvalueindex(int i) { return lua_upvalueindex(i); }

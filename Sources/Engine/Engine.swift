@@ -161,7 +161,7 @@ public final class Engine {
             return
         }
         // A container called alone runs itself when its arity allows (COMMAND), else fails the
-        // arity check below (CONFIG), as Redis's lookupCommand does.
+        // arity check (CONFIG), as Redis's lookupCommand does.
         if !cmd.subcommands.isEmpty && argv.count > 1 {
             guard let sub = table.lookupSubcommand(cmd, argv[1]) else {
                 rejectCall(client, WireError.unknownSubcommand(argv.string(1), argv.string(0)))
@@ -169,6 +169,13 @@ public final class Engine {
             }
             cmd = sub
         }
+        execute(client, cmd, argv)
+    }
+
+    /// `execute` for a command already looked up: redis.call resolves the command for its own
+    /// checks first and runs it through here, hashing the name once.
+    func execute(_ client: ClientState, _ cmd: CommandSpec, _ argv: Argv) {
+        client.commandFailed = false
         if !cmd.arityOK(argv.count) {
             rejectCall(client, WireError.wrongArity(cmd.fullName), cmd, argv)
             return
@@ -248,13 +255,15 @@ public final class Engine {
         cmd.stats.usec += dur
         if client.commandFailed { cmd.stats.failed += 1 }
         stats.totalCommands += 1
+        recordCall(client, cmd, argv, dur)
         afterCall?(client, cmd, argv, dur)
         if !monitors.isEmpty && !cmd.flags.contains(.skipMonitor) && !cmd.flags.contains(.admin) {
             feedMonitors(client, argv)
         }
     }
 
-    /// Hook run after each executed command (slowlog, latency monitor): set by the server.
+    /// Hook run after each executed command, after the slowlog and latency monitor (called
+    /// directly: a closure here cost a context retain/release per command, script ones too).
     public var afterCall: ((ClientState, CommandSpec, Argv, Int64) -> Void)? = nil
 
     /// Answers a command that failed its checks. Inside MULTI this also dooms the transaction

@@ -68,12 +68,11 @@ enum ExpireCommands {
     static func expire(_ c: Call, base: Int64, seconds: Bool) {
         guard let cond = parseConditions(c) else { return }
         guard var when = c.argv.int(2) else { c.notInteger(); return }
-        let name = lowercased(c.argv[0])
         if seconds {
-            if when > Int64.max / 1000 || when < Int64.min / 1000 { c.error(WireError.invalidExpireTime(name)); return }
+            if when > Int64.max / 1000 || when < Int64.min / 1000 { c.error(WireError.invalidExpireTime(lowercased(c.argv[0]))); return }
             when *= 1000
         }
-        if when > Int64.max - base { c.error(WireError.invalidExpireTime(name)); return }
+        if when > Int64.max - base { c.error(WireError.invalidExpireTime(lowercased(c.argv[0]))); return }
         when += base
 
         let key = c.argv[1]
@@ -96,7 +95,7 @@ enum ExpireCommands {
             c.modified(key, event: "expire")
             // Always PEXPIREAT with the absolute time; NX/XX/GT/LT stay (Redis rewrites only
             // the name and the time).
-            if base != 0 || seconds || name != "pexpireat" {
+            if base != 0 || seconds || !c.argv.isEqual(0, "pexpireat") {
                 var args: [PropagationArg] = ["PEXPIREAT", .argv(1), .int(when)]
                 for i in 3..<max(3, c.argv.count) { args.append(.argv(i)) }
                 c.propagate(args)

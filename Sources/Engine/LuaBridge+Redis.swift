@@ -2,6 +2,7 @@
 // command on the engine's Lua client and convert its reply; the helpers build reply tables.
 
 import CLua
+import RESP
 
 extension LuaVM {
     func registerRedisAPI() {
@@ -16,8 +17,9 @@ extension LuaVM {
             lua_pushnumber(L, v)
             lua_rawset(L, -3)
         }
-        fn("call") { L in LuaVM.from(L).redisCall(L, raise: true) }
-        fn("pcall") { L in LuaVM.from(L).redisCall(L, raise: false) }
+        // The hot pair borrows the VM instead of retaining it for the call.
+        fn("call") { L in LuaVM.borrowing(L) { $0.redisCall(L, raise: true) } }
+        fn("pcall") { L in LuaVM.borrowing(L) { $0.redisCall(L, raise: false) } }
         fn("log") { L in LuaVM.from(L).redisLog(L) }
         num("LOG_DEBUG", 0); num("LOG_VERBOSE", 1); num("LOG_NOTICE", 2); num("LOG_WARNING", 3)
         num("REDIS_VERSION_NUM", Double(0x07_00_0f))
@@ -37,8 +39,8 @@ extension LuaVM {
 
     /// Lua arguments as command arguments, without copies: strings point into Lua's own
     /// storage (valid while they stay on the stack, i.e. for the whole call), numbers are
-    /// formatted as %.17g (Lua's own %.14g loses precision) into the VM's scratch. Nil when one
-    /// is neither.
+    /// formatted as %.17g (Lua's own %.14g loses precision; integral ones without printf) into
+    /// the VM's scratch. Nil when one is neither.
     func commandArgv(_ L: OpaquePointer?) -> Argv? {
         let argc = Int(lua_gettop(L))
         scratch.reserve(args: argc)
@@ -48,10 +50,16 @@ extension LuaVM {
             if t == LUA_TNUMBER {
                 let slot = scratch.number(numbers)
                 numbers += 1
-                let n = withVaList([lua_tonumber(L, Int32(i))]) {
-                    vsnprintf(UnsafeMutableRawPointer(slot).assumingMemoryBound(to: CChar.self), 32, "%.17g", $0)
+                let d = lua_tonumber(L, Int32(i))
+                let n: Int
+                // An integral value below 1e17 prints in %.17g as its plain decimal digits
+                // (-0 keeps its sign there, so it takes the printf path).
+                if d > -1e17 && d < 1e17 && d == d.rounded(.towardZero) && !(d == 0 && d.sign == .minus) {
+                    n = formatDecimal(Int64(d), into: slot)
+                } else {
+                    n = Int(min(kw_format_g17(d, UnsafeMutableRawPointer(slot).assumingMemoryBound(to: CChar.self)), 31))
                 }
-                scratch.args[i - 1] = UnsafeRawBufferPointer(start: slot, count: Int(min(n, 31)))
+                scratch.args[i - 1] = UnsafeRawBufferPointer(start: slot, count: n)
             } else if t == LUA_TSTRING {
                 var len = 0
                 let p = lua_tolstring(L, Int32(i), &len)
@@ -64,6 +72,8 @@ extension LuaVM {
     }
 
     func redisCall(_ L: OpaquePointer?, raise: Bool) -> Int32 {
+        // unowned(unsafe): the engine owns both for the whole script; no retain/release per call.
+        unowned(unsafe) let scripting = scripting
         guard scripting.current != nil else {
             pushError("redis.call/pcall can only be called inside a script invocation")
             return -1
@@ -82,11 +92,12 @@ extension LuaVM {
         case .rejected(let text):
             pushError(text, ignoreStats: true)
             return raise ? -1 : 1
-        case .reply(let value):
+        case .ran:
             lua_checkstack(L, 8)
-            pushReply(value, resp3: scripting.luaClient.proto == .v3)
-            if raise, case .error = value { return -1 }
-            return 1
+            unowned(unsafe) let lua = scripting.luaClient
+            let isError = pushRESPReply(lua.out.readable, resp3: lua.proto == .v3)
+            lua.out.clear()
+            return raise && isError ? -1 : 1
         }
     }
 

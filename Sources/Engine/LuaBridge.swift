@@ -20,6 +20,10 @@ final class LuaVM {
 
     static let realGlobals = "__kw_G"
     static let errHandler = "__kw_err_handler"
+    /// The same two as integer registry refs: every run fetches them, and a Swift String
+    /// passed as a C string is copied to the heap first.
+    private(set) var realGlobalsRef = LUA_NOREF
+    private(set) var errHandlerRef = LUA_NOREF
 
     init(scripting: Scripting) {
         self.scripting = scripting
@@ -41,6 +45,11 @@ final class LuaVM {
     /// The VM owning state `L` (from the allocator's userdata).
     static func from(_ L: OpaquePointer?) -> LuaVM {
         Unmanaged<LuaVM>.fromOpaque(kw_ud(L)!.pointee.owner!).takeUnretainedValue()
+    }
+
+    /// Runs `body` with the VM owning `L`, without retaining it (the VM outlives its state).
+    @inline(__always) static func borrowing<R>(_ L: OpaquePointer?, _ body: (LuaVM) -> R) -> R {
+        Unmanaged<LuaVM>.fromOpaque(kw_ud(L)!.pointee.owner!)._withUnsafeGuaranteedRef(body)
     }
 
     /// Bytes the interpreter holds (INFO used_memory_lua).
@@ -92,6 +101,8 @@ final class LuaVM {
         """
         _ = load(code, name: "@err_handler")
         lua_call(L, 0, 1)
+        lua_pushvalue(L, -1)
+        errHandlerRef = kw_ref(L)
         kw_setregistry(L, LuaVM.errHandler)
         lua_pushnil(L)
         kw_setglobal(L, "debug")
@@ -106,6 +117,8 @@ final class LuaVM {
             kw_pop(L, 1)
         }
         lua_pushvalue(L, kw_globalsindex())
+        lua_pushvalue(L, -1)
+        realGlobalsRef = kw_ref(L)
         kw_setregistry(L, LuaVM.realGlobals)
         lua_pushvalue(L, kw_globalsindex())
         kw_push_readonly_proxy(L, -1, 1)
@@ -129,9 +142,9 @@ final class LuaVM {
     }
 
     /// Sets a global the scripts can read (KEYS, ARGV) in the real globals table.
-    func setRealGlobal(_ name: String, _ push: () -> Void) {
-        kw_getregistry(L, LuaVM.realGlobals)
-        lua_pushstring(L, name)
+    func setRealGlobal(_ name: StaticString, _ push: () -> Void) {
+        kw_getref(L, realGlobalsRef)
+        name.withUTF8Buffer { lua_pushlstring(L, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
         push()
         lua_rawset(L, -3)
         kw_pop(L, 1)

@@ -65,6 +65,9 @@ enum ScriptCommands {
                 c.error("NOSCRIPT No matching script. Please use EVAL."); return
             }
             script = found
+        } else if let found = s.scripts[ScriptID(sha1Of: c.argv[1])] {
+            // EVAL of a cached body (the common case): no copy of the body, no sha String.
+            script = found
         } else {
             switch s.load(Array(c.argv[1])) {
             case .failure(let e): c.error(e.text); return

@@ -1,14 +1,14 @@
 // redis.call/pcall: the checks script.c's scriptCall makes before running a command for a
 // script (unknown command, arity, noscript, writes from read-only scripts), then the command
-// itself on the Lua client through Engine.execute, whose reply is parsed back.
-
-import RESP
+// itself on the Lua client through Engine.execute; redisCall pushes its reply to Lua straight
+// from the client's output bytes (LuaBridge+Reply.swift).
 
 extension Scripting {
     enum CallResult {
         /// Refused before running; Redis's text without the code ("ERR" is added).
         case rejected(String)
-        case reply(RESPValue)
+        /// Ran: the reply is in the Lua client's output buffer.
+        case ran
     }
 
     /// The command (or subcommand) `args` names, as Redis's lookupCommand resolves it.
@@ -20,7 +20,8 @@ extension Scripting {
     }
 
     func call(_ args: Argv) -> CallResult {
-        let run = current!
+        // unowned(unsafe): the run and the Lua client outlive the call; no retain/release.
+        unowned(unsafe) let run = current!
         guard let cmd = lookupCommand(args) else {
             return reject("Unknown Redis command called from script", nil)
         }
@@ -32,14 +33,10 @@ extension Scripting {
             return reject("Write commands are not allowed from read-only scripts.", cmd)
         }
         if writes { run.wrote = true }
-        let lua = luaClient
+        unowned(unsafe) let lua = luaClient
         lua.out.clear()
-        engine.execute(lua, args)
-        guard lua.out.readableCount > 0, let (v, _) = try? parseRESPValue(lua.out.readable) else {
-            return .reply(.null)
-        }
-        lua.out.clear()
-        return .reply(v)
+        engine.execute(lua, cmd, args)
+        return .ran
     }
 
     private func reject(_ text: String, _ cmd: CommandSpec?) -> CallResult {

@@ -159,7 +159,7 @@ public final class Scripting {
         c.preventPropagation()
         let vm = vm ?? self.vm
         let L = vm.L
-        kw_getregistry(L, LuaVM.errHandler)
+        kw_getref(L, vm.errHandlerRef)
         if ref != LUA_NOREF { kw_getref(L, ref) } else { kw_getregistry(L, registryName) }
         luaClient.db = c.client.db
         luaClient.proto = .v2
@@ -301,6 +301,11 @@ struct ScriptID: Hashable {
         var s = s
         guard let id = s.withUTF8({ ScriptID(UnsafeRawBufferPointer($0)) }) else { return nil }
         self = id
+    }
+
+    /// The id of the sha1 of `body`, hashed straight into the words.
+    init(sha1Of body: UnsafeRawBufferPointer) {
+        withUnsafeMutableBytes(of: &w) { SHA1.writeHex(body, into: $0.baseAddress!) }
     }
 
     static func == (a: ScriptID, b: ScriptID) -> Bool { a.w == b.w }

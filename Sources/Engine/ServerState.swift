@@ -111,14 +111,9 @@ public final class ServerState {
 }
 
 extension Engine {
-    /// Installs the after-call hook (slowlog, latency monitor) and the config watchers this
-    /// family needs. Called once by `Engine.init`; chains any hook already set.
+    /// Installs the config watchers this family needs (Engine.call runs `recordCall` after
+    /// each command). Called once by `Engine.init`.
     func installServerHooks() {
-        let previous = afterCall
-        afterCall = { [unowned self] client, cmd, argv, dur in
-            previous?(client, cmd, argv, dur)
-            self.recordCall(client, cmd, argv, dur)
-        }
         config.values[config.slot("databases")!] = .number(Int64(dbs.count))
         let st = serverState
         config.onChange("slowlog-log-slower-than") { st.slowlogThreshold = $0.numberValue }
