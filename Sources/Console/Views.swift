@@ -135,30 +135,6 @@ public enum Views {
                      rows: rows, caption: caption.isEmpty ? nil : caption)
     }
 
-    static func sentinel(_ t: TopologyStatus) -> ViewContent {
-        guard let view = t.sentinelView else {
-            return .text([("No sentinel in this topology.", .normal),
-                          ("Start the console with --seed <sentinel host:port> to see what Sentinel sees:", .dim),
-                          ("masters, quorum, SDOWN/ODOWN and who voted for whom in each epoch.", .dim)])
-        }
-        var rows: [Row] = []
-        for m in view.masters {
-            rows.append(Row([TableCell(m.name, .accent), TableCell(m.address), TableCell(m.flags.joined(separator: ","), m.isDown ? .fail : .ok),
-                             TableCell("q=\(m.quorum)"), TableCell(String(m.configEpoch), number: Double(m.configEpoch)),
-                             TableCell("\(m.numReplicas)r \(m.numOtherSentinels + 1)s"), TableCell(m.failoverState ?? "-")],
-                            key: m.address))
-            for s in m.sentinels {
-                let vote = s.leader.map { "\($0.prefix(8))@\(s.leaderEpoch ?? 0)" } ?? "-"
-                rows.append(Row([TableCell("  sentinel", .dim), TableCell(s.address), TableCell(s.flags.joined(separator: ","), s.isDown ? .fail : .normal),
-                                 TableCell(""), TableCell(s.leaderEpoch.map(String.init) ?? "-", number: s.leaderEpoch.map(Double.init)),
-                                 TableCell(vote), TableCell("")], key: s.address))
-            }
-        }
-        return .table(Table(columns: [Column("MASTER", 10), Column("ADDRESS", 15), Column("FLAGS", 15), Column("QUORUM", 6),
-                                      Column("EPOCH", 5, right: true), Column("VOTE/PEERS", 11), Column("FAILOVER", 10)],
-                            rows: rows))
-    }
-
     static func text(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return s

@@ -164,6 +164,9 @@ def test_status_from_a_real_redis_sentinel(servers, tmp_path):
         m = view["masters"][0]
         assert (m["name"], m["address"], m["quorum"]) == ("mymaster", f"127.0.0.1:{master.port}", 1)
         assert [n["role"] for n in doc["nodes"]] == ["master", "replica"]
+        # SENTINEL DEBUG-VOTES is Keyward's: a Redis sentinel's votes panel says it is unavailable.
+        assert "votes" in doc["sentinels"][0]["unavailable"]
+        assert "votes" not in m and "timeline" not in m
     finally:
         proc.terminate()
         proc.wait(10)
