@@ -146,7 +146,7 @@ public enum Views {
     static func events(_ e: [AdminEvent]) -> Table {
         let rows = e.reversed().map { ev in
             Row([TableCell(Format.clock(ev.time), number: Double(ev.time)), TableCell(ev.node ?? "-"),
-                 TableCell(ev.kind, ev.kind == "unreachable" ? .fail : .accent), TableCell(ev.message)], key: ev.node)
+                 TableCell(ev.kind, ev.kind == "unreachable" || ev.kind == "lock-failure" ? .fail : .accent), TableCell(ev.message)], key: ev.node)
         }
         return Table(columns: [Column("TIME", 8), Column("NODE", 21), Column("KIND", 11), Column("MESSAGE", 30)], rows: rows, flex: 3)
     }

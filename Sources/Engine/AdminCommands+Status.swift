@@ -102,6 +102,18 @@ extension Engine {
         }
     }
 
+    /// A sentinel event (`+sdown`, `+odown`, `+new-epoch`, `+vote-for-leader`, `+elected-leader`,
+    /// `+switch-master` ...): published as Redis does, on the channel named after its type with
+    /// the text as message, and also as an admin event of kind "sentinel" ("<type> <text>") so
+    /// ADMIN EVENTS / STATUS and `__keyward__:events` carry the failover's steps.
+    public func publishSentinelEvent(_ type: String, _ text: String) {
+        var ch = Array(type.utf8), msg = Array(text.utf8)
+        ch.withUnsafeMutableBytes { c in
+            msg.withUnsafeMutableBytes { m in _ = publish(channel: UnsafeRawBufferPointer(c), message: UnsafeRawBufferPointer(m)) }
+        }
+        emitAdminEvent(kind: "sentinel", "\(type) \(text)")
+    }
+
     /// Called where the role is switched (setReplicaMode): emits a "role" event on a change.
     func adminRoleMayHaveChanged() {
         let now = replication.isReplica ? "replica" : "master"

@@ -318,12 +318,18 @@ final class LocksGoldenTests: XCTestCase {
         s.view = .locks
         let lines = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii).text
             .split(separator: "\n", omittingEmptySubsequences: false)
-        XCTAssertEqual(lines[3..<7].joined(separator: "\n"), """
-             2 held; 1 failure(s), newest orders [nightly-billing] 00:53:20 after 5 tries
+        XCTAssertEqual(lines[3..<8].joined(separator: "\n"), """
+             2 held; 1 failure(s), newest first:
+             X 00:53:20 lock orders: task nightly-billing gave up after 5 tries
              LOCK                OWNER               RE LEASE LEFT    TOKEN WAIT OWNER CONN
              orders              c1:7                 2 ###.. 15.0s      42    3 alive
              report              c2:1                 1 ..... 2.5s        -    0 X ORPHAN
             """)
+        let grid = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii)
+        XCTAssertEqual(grid[1, 4].style, .fail, "a failure is an alert")
+        // The same locks in the Events view, as lock-failure events.
+        XCTAssertEqual(Views.lockAlerts(t), [AdminEvent(time: 1_796_000_000_000, kind: "lock-failure", node: "127.0.0.1:7000",
+                                                        message: "lock orders: task nightly-billing gave up after 5 tries")])
         var f = UIState()
         _ = Reducer.command(&f, "lock report", ConsoleSnapshot(topology: t))
         XCTAssertEqual(f.view, .locks)
