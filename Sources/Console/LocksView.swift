@@ -8,7 +8,9 @@ extension Views {
     /// Redisson's default lease (the watchdog's 30 s), the bar's full scale.
     static let leaseScaleMs = 30_000.0
 
-    static func locks(_ t: TopologyStatus, _ g: Glyphs) -> ViewContent {
+    /// The lease left is drawn as of `now`: the polled figure minus the time since the node was
+    /// polled, so the bar runs down between polls (a pure function of snapshot and clock).
+    static func locks(_ t: TopologyStatus, _ g: Glyphs, now: Int64? = nil) -> ViewContent {
         // Replicas index the same replicated keys: masters' documents win.
         let served = t.nodes.filter { $0.reachable && $0.locks != nil }
         let sources = served.contains { $0.role == "master" } ? served.filter { $0.role == "master" } : served
@@ -21,10 +23,12 @@ extension Views {
         for n in sources {
             guard let doc = n.locks else { continue }
             if case .array(let f)? = doc["failures"] { failures += f }
+            let elapsed = now.map { Double(max(0, $0 - (n.polledAt ?? t.generatedAt))) } ?? 0
             guard case .array(let locks)? = doc["locks"] else { continue }
             for l in locks {
                 let name = string(l["name"])
-                let lease = number(l["remainingLeaseMs"]) ?? -1
+                let polled = number(l["remainingLeaseMs"]) ?? -1
+                let lease = polled < 0 ? polled : max(0, polled - elapsed)
                 var owners: [JSONValue] = []
                 if case .array(let o)? = l["owners"] { owners = o }
                 let first = owners.first

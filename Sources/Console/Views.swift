@@ -17,14 +17,16 @@ public struct ConsoleSnapshot: Equatable, Sendable {
 
 public enum Views {
     /// `width`/`rows`: the body's size (the slot map scales to it).
+    /// `now` (unix ms): the wall clock for figures that run down between polls (lease bars);
+    /// nil draws them as polled (paused display, tests of the polled state).
     public static func content(_ view: ViewID, _ snap: ConsoleSnapshot?, _ s: UIState, _ g: Glyphs,
-                               width: Int = 80, rows: Int = 19) -> ViewContent {
+                               width: Int = 80, rows: Int = 19, now: Int64? = nil) -> ViewContent {
         guard let snap else { return .text([("Connecting…", .dim)]) }
         switch view {
         case .overview: return .table(overview(snap.topology, g))
         case .replication: return .table(replication(snap.topology, g, trend: snap.lagTrend))
         case .sentinel: return sentinel(snap.topology)
-        case .locks: return locks(snap.topology, g)
+        case .locks: return locks(snap.topology, g, now: now)
         case .events: return .table(events(snap.events))
         case .slots: return slots(snap.topology, width: width, rows: rows)
         case .node: return nodeDetail(snap.topology, s.nodeAddress, g)

@@ -87,6 +87,7 @@ final class NodePoller {
             status.unavailable += ["locks", "events"]
         }
         var poll = NodePoll(status: status)
+        poll.status.polledAt = Int64(Date().timeIntervalSince1970 * 1000)
         if status.server?.mode == "cluster" {
             if case .bulk(let nodes) = try c.command("CLUSTER", "NODES"), let info = try c.command("CLUSTER", "INFO").text {
                 let view = ClusterView(nodesText: String(decoding: nodes, as: UTF8.self), info: InfoText(parsing: info))

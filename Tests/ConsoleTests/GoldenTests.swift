@@ -336,3 +336,38 @@ final class LocksGoldenTests: XCTestCase {
         XCTAssertEqual(f.filter, "report")
     }
 }
+
+final class LeaseCountdownTests: XCTestCase {
+    /// The lease column is a pure function of (snapshot, now): the polled lease minus the time
+    /// since the node was polled, floored at zero; without a clock it shows the polled figure.
+    func testLeaseBarCountsDownBetweenPolls() {
+        let doc = JSONValue(parsing: """
+            {"schema":1,"pattern":"*","locks":[
+              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":1,"connection":"alive"}],
+               "remainingLeaseMs":15000,"waiters":0},
+              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"alive"}],
+               "remainingLeaseMs":2500,"waiters":0}],
+             "failures":[],"failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
+            """)!
+        var master = Fixtures.master()
+        master.locks = doc
+        master.polledAt = 1_796_000_000_000
+        let snap = ConsoleSnapshot(topology: TopologyStatus(generatedAt: 1_796_000_000_900, seed: master.address, nodes: [master]))
+        var s = UIState()
+        s.view = .locks
+        func rows(_ now: Int64?) -> String {
+            Screen.render(snap, s, width: 80, height: 24, glyphs: .ascii, now: now).text
+                .split(separator: "\n", omittingEmptySubsequences: false)[5..<7].joined(separator: "\n")
+        }
+        XCTAssertEqual(rows(nil), """
+             orders              c1:7                 1 ###.. 15.0s       -    0 alive
+             report              c2:1                 1 ..... 2.5s        -    0 alive
+            """)
+        XCTAssertEqual(rows(1_796_000_006_000), """
+             orders              c1:7                 1 ##... 9.0s        -    0 alive
+             report              c2:1                 1 ..... 0.0s        -    0 alive
+            """)
+        // A clock behind the poll (another host's time) never adds lease.
+        XCTAssertEqual(rows(1_795_999_999_000), rows(nil))
+    }
+}
