@@ -5,8 +5,8 @@
 // (NodeStatus+Info.swift), the same mapping the console applies to a plain Redis node's INFO, so
 // a figure means the same thing whichever way it was obtained.
 //
-// Events (role changes today; failover steps, votes, lock failures and slot moves as those
-// subsystems call `emitAdminEvent`) are published as JSON on `__keyward__:events` and kept in a
+// Events (role changes, a sentinel's own events through `publishSentinelEvent`; slot moves as
+// Cluster calls `emitAdminEvent`) are published as JSON on `__keyward__:events` and kept in a
 // small ring that STATUS and EVENTS return, for consoles that connect after the fact.
 
 import Admin

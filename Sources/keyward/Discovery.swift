@@ -71,7 +71,9 @@ final class NodePoller {
         if case .bulk(let json) = admin, var s = try? JSONDecoder().decode(NodeStatus.self, from: Data(json)) {
             s.address = address
             status = s
-            if case .bulk(let locks) = try c.command("ADMIN", "LOCKS"),
+            if s.role == "sentinel" {
+                status.unavailable.append("locks")   // a sentinel holds no data
+            } else if case .bulk(let locks) = try c.command("ADMIN", "LOCKS"),
                let v = try? JSONDecoder().decode(JSONValue.self, from: Data(locks)) {
                 status.locks = v
             } else {
