@@ -68,6 +68,9 @@ def test_up_status_down_keyward_master_replica_and_sentinels(tmp_path):
         assert len(doc["sentinels"]) == 3 and all(s["role"] == "sentinel" for s in doc["sentinels"])
         view = doc["sentinels"][0]["sentinel"]["masters"][0]
         assert (view["address"], view["numReplicas"], view["numOtherSentinels"]) == (master["address"], 1, 2)
+        # Keyward sentinels answer SENTINEL DEBUG-VOTES: no vote cast yet, an empty timeline.
+        assert (view["votes"], view["timeline"], view["currentEpoch"]) == ([], [], 0), view
+        assert view["failover"]["state"] == "none"
         assert master["server"]["keywardVersion"]
         link = master["replication"]["replicas"][0]
         assert link["address"] == replica["address"] and link["state"] == "online"
