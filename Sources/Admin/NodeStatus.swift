@@ -29,6 +29,9 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var locks: JSONValue?
     /// The newest admin events the node remembers (oldest first).
     public var events: [AdminEvent]?
+    /// Unix ms when the console received this document (set by the poller, not the node), so
+    /// figures that run down — a lock's lease — can be drawn as of now between polls.
+    public var polledAt: Int64?
     /// Panels this node cannot fill ("latency", "locks", "events", "sentinel" ...).
     public var unavailable: [String] = []
 

@@ -19,6 +19,15 @@ public struct SentinelMaster: Codable, Sendable, Equatable {
     public var failoverState: String?
     public var replicas: [SentinelPeer] = []
     public var sentinels: [SentinelPeer] = []
+    /// From `SENTINEL DEBUG-VOTES <name>` (Keyward sentinels only; nil on Redis sentinels,
+    /// whose NodeStatus lists "votes" as unavailable).
+    public var currentEpoch: Int64?
+    public var failover: SentinelFailover?
+    /// The votes this sentinel saw, oldest first.
+    public var votes: [SentinelVote]?
+    /// Per-epoch failover timeline merged from every reachable sentinel's votes and events
+    /// (SentinelTimeline.swift); filled by discovery, newest epoch last.
+    public var timeline: [SentinelEpoch]?
 
     public init(name: String, address: String, flags: [String], quorum: Int, configEpoch: Int64,
                 numReplicas: Int, numOtherSentinels: Int, failoverState: String? = nil) {

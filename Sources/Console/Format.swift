@@ -38,4 +38,10 @@ enum Format {
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))"
     }
+
+    /// Unix ms → "HH:MM:SS.mmm" (UTC): failover steps are milliseconds apart.
+    static func clockMs(_ ms: Int64) -> String {
+        let r = ms % 1000
+        return clock(ms) + "." + (r < 10 ? "00" : r < 100 ? "0" : "") + String(r)
+    }
 }

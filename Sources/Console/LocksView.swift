@@ -8,7 +8,9 @@ extension Views {
     /// Redisson's default lease (the watchdog's 30 s), the bar's full scale.
     static let leaseScaleMs = 30_000.0
 
-    static func locks(_ t: TopologyStatus, _ g: Glyphs) -> ViewContent {
+    /// The lease left is drawn as of `now`: the polled figure minus the time since the node was
+    /// polled, so the bar runs down between polls (a pure function of snapshot and clock).
+    static func locks(_ t: TopologyStatus, _ g: Glyphs, now: Int64? = nil) -> ViewContent {
         // Replicas index the same replicated keys: masters' documents win.
         let served = t.nodes.filter { $0.reachable && $0.locks != nil }
         let sources = served.contains { $0.role == "master" } ? served.filter { $0.role == "master" } : served
@@ -21,10 +23,12 @@ extension Views {
         for n in sources {
             guard let doc = n.locks else { continue }
             if case .array(let f)? = doc["failures"] { failures += f }
+            let elapsed = now.map { Double(max(0, $0 - (n.polledAt ?? t.generatedAt))) } ?? 0
             guard case .array(let locks)? = doc["locks"] else { continue }
             for l in locks {
                 let name = string(l["name"])
-                let lease = number(l["remainingLeaseMs"]) ?? -1
+                let polled = number(l["remainingLeaseMs"]) ?? -1
+                let lease = polled < 0 ? polled : max(0, polled - elapsed)
                 var owners: [JSONValue] = []
                 if case .array(let o)? = l["owners"] { owners = o }
                 let first = owners.first
@@ -50,15 +54,40 @@ extension Views {
             }
         }
         var caption = "\(rows.count) held"
-        let newest = failures.max { (number($0["time"]) ?? 0) < (number($1["time"]) ?? 0) }
-        if let f = newest {
-            caption += "; \(failures.count) failure(s), newest \(string(f["lock"])) [\(string(f["task"]?["name"]))] "
-                + Format.clock(Int64(number(f["time"]) ?? 0)) + " after \(string(f["attempts"])) tries"
+        if !failures.isEmpty { caption += "; \(failures.count) failure(s), newest first:" }
+        // The newest failures as alerts above the holders: each is a task that did not run.
+        let alerts = lockAlerts(failures).suffix(3).reversed().map {
+            TableCell("\(g.fail) \(Format.clock($0.time)) \($0.message)", .fail)
         }
         return .table(Table(columns: [Column("LOCK", 16), Column("OWNER", 18), Column("RE", 3, right: true),
                                       Column("LEASE LEFT", 12), Column("TOKEN", 6, right: true),
                                       Column("WAIT", 4, right: true), Column("OWNER CONN", 10)],
-                            rows: rows, caption: caption))
+                            rows: rows, caption: caption, alerts: Array(alerts)))
+    }
+
+    /// Lock failure records (LockFailureRecord JSON, as ADMIN LOCKS carries them) as admin
+    /// events of kind "lock-failure", oldest first: the Events view lists them with the rest.
+    public static func lockAlerts(_ failures: [JSONValue], node: String? = nil) -> [AdminEvent] {
+        failures.map { f -> AdminEvent in
+            guard case .object = f else {
+                return AdminEvent(time: 0, kind: "lock-failure", node: node, message: "unreadable record: \(text(f))")
+            }
+            var task = string(f["task"]?["name"])
+            if let o = f["task"]?["owner"], case .string(let owner) = o { task += " (owner \(owner))" }
+            var holders: [String] = []
+            if case .array(let hs)? = f["holders"] { holders = hs.map { "\(string($0["clientId"]).prefix(12)):\(string($0["threadId"]))" } }
+            let held = holders.isEmpty ? "" : ", held by " + holders.joined(separator: " ")
+            return AdminEvent(time: Int64(number(f["time"]) ?? 0), kind: "lock-failure", node: node,
+                              message: "lock \(string(f["lock"])): task \(task) gave up after \(string(f["attempts"])) tries\(held)")
+        }.sorted { $0.time < $1.time }
+    }
+
+    /// Every failure record the masters' ADMIN LOCKS documents carry, as lock-failure events.
+    public static func lockAlerts(_ t: TopologyStatus) -> [AdminEvent] {
+        t.nodes.filter { $0.reachable && $0.role == "master" }.flatMap { n -> [AdminEvent] in
+            guard case .array(let f)? = n.locks?["failures"] else { return [] }
+            return lockAlerts(f, node: n.address)
+        }
     }
 
     static func string(_ v: JSONValue?) -> String {

@@ -4,7 +4,8 @@
 import Admin
 
 public enum Screen {
-    public static func render(_ snap: ConsoleSnapshot?, _ s: UIState, width: Int, height: Int, glyphs g: Glyphs) -> Grid {
+    public static func render(_ snap: ConsoleSnapshot?, _ s: UIState, width: Int, height: Int, glyphs g: Glyphs,
+                              now: Int64? = nil) -> Grid {
         var grid = Grid(width: width, height: height)
         guard width >= 20, height >= 6 else {
             grid.put(0, 0, "keyward: terminal too small")
@@ -12,7 +13,7 @@ public enum Screen {
         }
         header(&grid, snap, s, g)
         tabs(&grid, s)
-        let content = Views.content(s.view, snap, s, g, width: width, rows: height - 5)
+        let content = Views.content(s.view, snap, s, g, width: width, rows: height - 5, now: now)
         switch content {
         case .rich(let lines):
             for (i, spans) in lines.dropFirst(s.scroll).prefix(height - 5).enumerated() {

@@ -32,8 +32,15 @@ public struct Table: Equatable, Sendable {
     public var caption: String?
     /// The column that takes the width left over.
     public var flex: Int
-    public init(columns: [Column], rows: [Row], caption: String? = nil, flex: Int = 0) {
+    /// Lines under the caption that must be seen (lock failure alerts); not rows, not sorted.
+    public var alerts: [TableCell] = []
+    /// Lines under the rows (the sentinel failover timeline); they get the room the rows leave,
+    /// at least half the body, and are cut at the bottom.
+    public var notes: [TableCell] = []
+    public init(columns: [Column], rows: [Row], caption: String? = nil, flex: Int = 0,
+                alerts: [TableCell] = [], notes: [TableCell] = []) {
         self.columns = columns; self.rows = rows; self.caption = caption; self.flex = flex
+        self.alerts = alerts; self.notes = notes
     }
 
     /// Rows matching the filter (case-insensitive substring of any cell), sorted as asked.
@@ -94,6 +101,7 @@ extension Grid {
     mutating func drawTable(_ t: Table, _ s: UIState, _ glyphs: Glyphs, y0: Int, y1: Int) -> Int {
         var y = y0
         if let c = t.caption { put(1, y, c, .dim); y += 1 }
+        for a in t.alerts.prefix(max(0, (y1 - y) / 2)) { put(1, y, a.text, a.style, maxX: width - 1); y += 1 }
         // Columns keep their widths; the flex one takes what is left of the line.
         var widths = t.columns.map(\.width)
         if t.flex < widths.count {
@@ -109,11 +117,15 @@ extension Grid {
         }
         y += 1
         let rows = t.rows.isEmpty ? [] : t.visibleRows(filter: s.filter, sortColumn: s.sortColumn, descending: s.sortDescending)
+        let room = y1 - y
+        // The notes and the blank line before them.
+        let noteRows = t.notes.isEmpty ? 0 : min(t.notes.count + 1, max(0, room - max(1, min(rows.count, room / 2))))
         if rows.isEmpty {
             put(1, y, t.rows.isEmpty ? "(nothing to show)" : "(no row matches /\(s.filter))", .dim)
+            drawNotes(t.notes, from: y + 2, to: y1)
             return y1 - y
         }
-        let visible = max(1, y1 - y)
+        let visible = max(1, room - noteRows)
         let sel = min(max(0, s.selection), rows.count - 1)
         let top = min(max(0, sel - visible + 1, min(s.scroll, sel)), max(0, rows.count - visible))
         for (n, r) in rows.dropFirst(top).prefix(visible).enumerated() {
@@ -126,6 +138,11 @@ extension Grid {
             y += 1
         }
         if rows.count > visible { put(width - 12, y0, fit("\(top + 1)-\(min(rows.count, top + visible))/\(rows.count)", 11, right: true), .dim) }
+        if noteRows > 1 { drawNotes(t.notes, from: y + 1, to: min(y1, y + noteRows)) }
         return visible
+    }
+
+    private mutating func drawNotes(_ notes: [TableCell], from: Int, to: Int) {
+        for (i, n) in notes.prefix(max(0, to - from)).enumerated() { put(1, from + i, n.text, n.style, maxX: width - 1) }
     }
 }

@@ -17,14 +17,16 @@ public struct ConsoleSnapshot: Equatable, Sendable {
 
 public enum Views {
     /// `width`/`rows`: the body's size (the slot map scales to it).
+    /// `now` (unix ms): the wall clock for figures that run down between polls (lease bars);
+    /// nil draws them as polled (paused display, tests of the polled state).
     public static func content(_ view: ViewID, _ snap: ConsoleSnapshot?, _ s: UIState, _ g: Glyphs,
-                               width: Int = 80, rows: Int = 19) -> ViewContent {
+                               width: Int = 80, rows: Int = 19, now: Int64? = nil) -> ViewContent {
         guard let snap else { return .text([("Connecting…", .dim)]) }
         switch view {
         case .overview: return .table(overview(snap.topology, g))
         case .replication: return .table(replication(snap.topology, g, trend: snap.lagTrend))
         case .sentinel: return sentinel(snap.topology)
-        case .locks: return locks(snap.topology, g)
+        case .locks: return locks(snap.topology, g, now: now)
         case .events: return .table(events(snap.events))
         case .slots: return slots(snap.topology, width: width, rows: rows)
         case .node: return nodeDetail(snap.topology, s.nodeAddress, g)
@@ -135,30 +137,6 @@ public enum Views {
                      rows: rows, caption: caption.isEmpty ? nil : caption)
     }
 
-    static func sentinel(_ t: TopologyStatus) -> ViewContent {
-        guard let view = t.sentinelView else {
-            return .text([("No sentinel in this topology.", .normal),
-                          ("Start the console with --seed <sentinel host:port> to see what Sentinel sees:", .dim),
-                          ("masters, quorum, SDOWN/ODOWN and who voted for whom in each epoch.", .dim)])
-        }
-        var rows: [Row] = []
-        for m in view.masters {
-            rows.append(Row([TableCell(m.name, .accent), TableCell(m.address), TableCell(m.flags.joined(separator: ","), m.isDown ? .fail : .ok),
-                             TableCell("q=\(m.quorum)"), TableCell(String(m.configEpoch), number: Double(m.configEpoch)),
-                             TableCell("\(m.numReplicas)r \(m.numOtherSentinels + 1)s"), TableCell(m.failoverState ?? "-")],
-                            key: m.address))
-            for s in m.sentinels {
-                let vote = s.leader.map { "\($0.prefix(8))@\(s.leaderEpoch ?? 0)" } ?? "-"
-                rows.append(Row([TableCell("  sentinel", .dim), TableCell(s.address), TableCell(s.flags.joined(separator: ","), s.isDown ? .fail : .normal),
-                                 TableCell(""), TableCell(s.leaderEpoch.map(String.init) ?? "-", number: s.leaderEpoch.map(Double.init)),
-                                 TableCell(vote), TableCell("")], key: s.address))
-            }
-        }
-        return .table(Table(columns: [Column("MASTER", 10), Column("ADDRESS", 15), Column("FLAGS", 15), Column("QUORUM", 6),
-                                      Column("EPOCH", 5, right: true), Column("VOTE/PEERS", 11), Column("FAILOVER", 10)],
-                            rows: rows))
-    }
-
     static func text(_ v: JSONValue) -> String {
         switch v {
         case .string(let s): return s
@@ -170,7 +148,7 @@ public enum Views {
     static func events(_ e: [AdminEvent]) -> Table {
         let rows = e.reversed().map { ev in
             Row([TableCell(Format.clock(ev.time), number: Double(ev.time)), TableCell(ev.node ?? "-"),
-                 TableCell(ev.kind, ev.kind == "unreachable" ? .fail : .accent), TableCell(ev.message)], key: ev.node)
+                 TableCell(ev.kind, ev.kind == "unreachable" || ev.kind == "lock-failure" ? .fail : .accent), TableCell(ev.message)], key: ev.node)
         }
         return Table(columns: [Column("TIME", 8), Column("NODE", 21), Column("KIND", 11), Column("MESSAGE", 30)], rows: rows, flex: 3)
     }

@@ -5,8 +5,8 @@
 // (NodeStatus+Info.swift), the same mapping the console applies to a plain Redis node's INFO, so
 // a figure means the same thing whichever way it was obtained.
 //
-// Events (role changes today; failover steps, votes, lock failures and slot moves as those
-// subsystems call `emitAdminEvent`) are published as JSON on `__keyward__:events` and kept in a
+// Events (role changes, a sentinel's own events through `publishSentinelEvent`; slot moves as
+// Cluster calls `emitAdminEvent`) are published as JSON on `__keyward__:events` and kept in a
 // small ring that STATUS and EVENTS return, for consoles that connect after the fact.
 
 import Admin
@@ -100,6 +100,18 @@ extension Engine {
         channel.withUnsafeMutableBytes { ch in
             payload.withUnsafeMutableBytes { msg in _ = publish(channel: UnsafeRawBufferPointer(ch), message: UnsafeRawBufferPointer(msg)) }
         }
+    }
+
+    /// A sentinel event (`+sdown`, `+odown`, `+new-epoch`, `+vote-for-leader`, `+elected-leader`,
+    /// `+switch-master` ...): published as Redis does, on the channel named after its type with
+    /// the text as message, and also as an admin event of kind "sentinel" ("<type> <text>") so
+    /// ADMIN EVENTS / STATUS and `__keyward__:events` carry the failover's steps.
+    public func publishSentinelEvent(_ type: String, _ text: String) {
+        var ch = Array(type.utf8), msg = Array(text.utf8)
+        ch.withUnsafeMutableBytes { c in
+            msg.withUnsafeMutableBytes { m in _ = publish(channel: UnsafeRawBufferPointer(c), message: UnsafeRawBufferPointer(m)) }
+        }
+        emitAdminEvent(kind: "sentinel", "\(type) \(text)")
     }
 
     /// Called where the role is switched (setReplicaMode): emits a "role" event on a change.

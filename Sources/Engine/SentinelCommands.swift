@@ -7,8 +7,10 @@ import RESP
 
 enum SentinelCommands {
     /// Commands a sentinel keeps from the normal table (Redis 7.0's `COMMAND LIST` there).
+    /// Redis's sentinel command set, plus Keyward's ADMIN so the console reads a sentinel's
+    /// status and its events (the failover steps) like any other node's.
     static let kept: Set<String> = ["ping", "hello", "auth", "command", "shutdown", "client", "acl",
-                                    "subscribe", "psubscribe", "unsubscribe", "punsubscribe"]
+                                    "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "admin"]
 
     static func specs() -> [CommandSpec] {
         let f: CommandFlags = [.admin, .sentinel, .onlySentinel]

@@ -173,13 +173,11 @@ final class SentinelRuntime {
         }
     }
 
-    /// An event: on our pub/sub channel named after it, and in the log (sentinelEvent).
+    /// An event: in the log (sentinelEvent), on our pub/sub channel named after it, and as an
+    /// admin event (the engine does both).
     func publish(_ type: String, _ text: String) {
         server.log(.warning, "\(type) \(text)")
-        var ch = type, msg = text
-        _ = ch.withUTF8 { c in msg.withUTF8 { m in
-            server.engine.publish(channel: UnsafeRawBufferPointer(c), message: UnsafeRawBufferPointer(m))
-        } }
+        server.engine.publishSentinelEvent(type, text)
     }
 
     func reply(_ l: SentinelLink, _ what: SentinelLink.Expect, _ v: RESPValue) {

@@ -43,6 +43,7 @@ enum ConsoleCommand {
         // Time travel: the newest snapshots, one per refresh; while paused the display walks them.
         var history: [ConsoleSnapshot] = []
         var lastKept = Date.distantPast
+        var lastDraw = Date.distantPast
         while terminationSignal.load(ordering: .relaxed) == 0 {
             for m in poller.takeMessages() { state.message = m; dirty = true }
             let (snap, gen) = poller.snapshot()
@@ -60,11 +61,15 @@ enum ConsoleCommand {
                 shownGeneration = gen
                 dirty = true
             }
+            // The lease bars count down between polls: redraw the Locks view a few times a second.
+            if state.view == .locks && !state.paused && Date().timeIntervalSince(lastDraw) >= 0.25 { dirty = true }
             if dirty {
                 let (w, h) = screen.size
                 state.pageRows = max(1, h - 7)
-                screen.draw(Screen.render(shown, state, width: w, height: h, glyphs: glyphs))
+                let now = state.paused ? nil : Int64(Date().timeIntervalSince1970 * 1000)
+                screen.draw(Screen.render(shown, state, width: w, height: h, glyphs: glyphs, now: now))
                 dirty = false
+                lastDraw = Date()
             }
             guard let key = screen.readKey(timeoutMs: 100) else { continue }
             dirty = true

@@ -71,7 +71,9 @@ final class NodePoller {
         if case .bulk(let json) = admin, var s = try? JSONDecoder().decode(NodeStatus.self, from: Data(json)) {
             s.address = address
             status = s
-            if case .bulk(let locks) = try c.command("ADMIN", "LOCKS"),
+            if s.role == "sentinel" {
+                status.unavailable.append("locks")   // a sentinel holds no data
+            } else if case .bulk(let locks) = try c.command("ADMIN", "LOCKS"),
                let v = try? JSONDecoder().decode(JSONValue.self, from: Data(locks)) {
                 status.locks = v
             } else {
@@ -87,6 +89,7 @@ final class NodePoller {
             status.unavailable += ["locks", "events"]
         }
         var poll = NodePoll(status: status)
+        poll.status.polledAt = Int64(Date().timeIntervalSince1970 * 1000)
         if status.server?.mode == "cluster" {
             if case .bulk(let nodes) = try c.command("CLUSTER", "NODES"), let info = try c.command("CLUSTER", "INFO").text {
                 let view = ClusterView(nodesText: String(decoding: nodes, as: UTF8.self), info: InfoText(parsing: info))
@@ -97,6 +100,7 @@ final class NodePoller {
         if status.role == "sentinel" {
             let view = try sentinelView(c)
             poll.status.sentinel = view
+            if !view.masters.isEmpty && view.masters.allSatisfy({ $0.votes == nil }) { poll.status.unavailable.append("votes") }
             for m in view.masters {
                 poll.dataNodes.append(m.address)
                 poll.dataNodes += m.replicas.map(\.address)
@@ -116,9 +120,36 @@ final class NodePoller {
             guard var m = SentinelMaster(fields: f) else { continue }
             m.replicas = fieldMaps(try c.command("SENTINEL", "REPLICAS", m.name)).compactMap(SentinelPeer.init(fields:))
             m.sentinels = fieldMaps(try c.command("SENTINEL", "SENTINELS", m.name)).compactMap(SentinelPeer.init(fields:))
+            // Keyward's extension; a Redis sentinel answers with an error and the panel says so.
+            debugVotes(try c.command("SENTINEL", "DEBUG-VOTES", m.name), into: &m)
             view.masters.append(m)
         }
         return view
+    }
+
+    /// DEBUG-VOTES: current-epoch, failover {fields}, votes [{fields}] (map or flat array).
+    static func debugVotes(_ v: RESPValue, into m: inout SentinelMaster) {
+        let pairs: [(String, RESPValue)]
+        switch v {
+        case .map(let kv): pairs = kv.compactMap { k, val in k.text.map { ($0, val) } }
+        case .array(let a):
+            pairs = stride(from: 0, to: a.count - 1, by: 2).compactMap { i in a[i].text.map { ($0, a[i + 1]) } }
+        default: return
+        }
+        var votes: [SentinelVote] = []
+        for (k, val) in pairs {
+            switch k {
+            case "current-epoch": m.currentEpoch = val.text.flatMap { Int64($0) }
+            case "failover": m.failover = fieldMaps(.array([val])).first.flatMap(SentinelFailover.init(fields:))
+            case "votes":
+                votes = fieldMaps(val).compactMap { f in
+                    guard let e = f["epoch"].flatMap({ Int64($0) }), let voter = f["voter"], let cand = f["candidate"] else { return nil }
+                    return SentinelVote(epoch: e, voter: voter, candidate: cand, time: f["time"].flatMap { Int64($0) } ?? 0)
+                }
+            default: break
+            }
+        }
+        m.votes = votes
     }
 
     /// SENTINEL MASTERS-style replies: a list of flat field/value arrays (RESP2) or maps (RESP3).
@@ -201,6 +232,7 @@ func assemble(seed: String, _ statuses: [NodeStatus]) -> TopologyStatus {
     for n in data { place(n) }
     var t = TopologyStatus(generatedAt: Int64(Date().timeIntervalSince1970 * 1000), seed: seed, nodes: ordered,
                            sentinels: sentinels)
+    t.mergeSentinelTimelines()
     t.assess()
     return t
 }

@@ -118,6 +118,11 @@ final class TopologyPoller: @unchecked Sendable {
                 add(AdminEvent(time: now, kind: "role", node: s.address, message: "seen as \(s.role) (was \(b.role))"))
             }
             for e in s.events ?? [] { add(e) }
+            // Lock failure alerts: ADMIN LOCKS carries the newest records on every poll (this
+            // thread, not the UI's), so no extra subscription is needed.
+            if s.role == "master", case .array(let f)? = s.locks?["failures"] {
+                for e in Views.lockAlerts(f, node: s.address) { add(e) }
+            }
             for l in s.replication?.replicas ?? [] {
                 if let before = lastLag[l.address] { lagTrend[l.address] = l.lagBytes - before }
                 lastLag[l.address] = l.lagBytes

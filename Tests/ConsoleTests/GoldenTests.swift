@@ -318,15 +318,56 @@ final class LocksGoldenTests: XCTestCase {
         s.view = .locks
         let lines = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii).text
             .split(separator: "\n", omittingEmptySubsequences: false)
-        XCTAssertEqual(lines[3..<7].joined(separator: "\n"), """
-             2 held; 1 failure(s), newest orders [nightly-billing] 00:53:20 after 5 tries
+        XCTAssertEqual(lines[3..<8].joined(separator: "\n"), """
+             2 held; 1 failure(s), newest first:
+             X 00:53:20 lock orders: task nightly-billing gave up after 5 tries
              LOCK                OWNER               RE LEASE LEFT    TOKEN WAIT OWNER CONN
              orders              c1:7                 2 ###.. 15.0s      42    3 alive
              report              c2:1                 1 ..... 2.5s        -    0 X ORPHAN
             """)
+        let grid = Screen.render(ConsoleSnapshot(topology: t), s, width: 80, height: 24, glyphs: .ascii)
+        XCTAssertEqual(grid[1, 4].style, .fail, "a failure is an alert")
+        // The same locks in the Events view, as lock-failure events.
+        XCTAssertEqual(Views.lockAlerts(t), [AdminEvent(time: 1_796_000_000_000, kind: "lock-failure", node: "127.0.0.1:7000",
+                                                        message: "lock orders: task nightly-billing gave up after 5 tries")])
         var f = UIState()
         _ = Reducer.command(&f, "lock report", ConsoleSnapshot(topology: t))
         XCTAssertEqual(f.view, .locks)
         XCTAssertEqual(f.filter, "report")
+    }
+}
+
+final class LeaseCountdownTests: XCTestCase {
+    /// The lease column is a pure function of (snapshot, now): the polled lease minus the time
+    /// since the node was polled, floored at zero; without a clock it shows the polled figure.
+    func testLeaseBarCountsDownBetweenPolls() {
+        let doc = JSONValue(parsing: """
+            {"schema":1,"pattern":"*","locks":[
+              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":1,"connection":"alive"}],
+               "remainingLeaseMs":15000,"waiters":0},
+              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"alive"}],
+               "remainingLeaseMs":2500,"waiters":0}],
+             "failures":[],"failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
+            """)!
+        var master = Fixtures.master()
+        master.locks = doc
+        master.polledAt = 1_796_000_000_000
+        let snap = ConsoleSnapshot(topology: TopologyStatus(generatedAt: 1_796_000_000_900, seed: master.address, nodes: [master]))
+        var s = UIState()
+        s.view = .locks
+        func rows(_ now: Int64?) -> String {
+            Screen.render(snap, s, width: 80, height: 24, glyphs: .ascii, now: now).text
+                .split(separator: "\n", omittingEmptySubsequences: false)[5..<7].joined(separator: "\n")
+        }
+        XCTAssertEqual(rows(nil), """
+             orders              c1:7                 1 ###.. 15.0s       -    0 alive
+             report              c2:1                 1 ..... 2.5s        -    0 alive
+            """)
+        XCTAssertEqual(rows(1_796_000_006_000), """
+             orders              c1:7                 1 ##... 9.0s        -    0 alive
+             report              c2:1                 1 ..... 0.0s        -    0 alive
+            """)
+        // A clock behind the poll (another host's time) never adds lease.
+        XCTAssertEqual(rows(1_795_999_999_000), rows(nil))
     }
 }

@@ -40,4 +40,24 @@ final class AdminStatusTests: XCTestCase {
         XCTAssertTrue(json(h, "ADMIN", "EVENTS", "1").contains("role replica -> master"))
         XCTAssertEqual(h.raw(["ADMIN", "EVENTS", "x"]), "-ERR syntax error\r\n")
     }
+
+    func testSentinelEventsGoToTheirChannelAndAreAdminEvents() {
+        let h = EngineHarness()
+        h.engine.now = 1_796_000_000_123
+        let redisStyle = EngineHarness(engine: h.engine, id: 2)
+        redisStyle.run("SUBSCRIBE", "+switch-master")
+        let admin = EngineHarness(engine: h.engine, id: 3)
+        admin.run("SUBSCRIBE", "__keyward__:events")
+        redisStyle.client.out.clear()
+        admin.client.out.clear()
+        h.engine.publishSentinelEvent("+switch-master", "mymaster 127.0.0.1 7000 127.0.0.1 7001")
+        // Redis's channel and message are unchanged.
+        XCTAssertEqual(String(decoding: redisStyle.client.out.readableBytes, as: UTF8.self),
+                       "*3\r\n$7\r\nmessage\r\n$14\r\n+switch-master\r\n$38\r\nmymaster 127.0.0.1 7000 127.0.0.1 7001\r\n")
+        let pushed = String(decoding: admin.client.out.readableBytes, as: UTF8.self)
+        XCTAssertTrue(pushed.contains(#""kind":"sentinel""#) && pushed.contains("+switch-master mymaster 127.0.0.1 7000"), pushed)
+        let events = json(h, "ADMIN", "EVENTS")
+        XCTAssertTrue(events.contains(#"{"time":1796000000123,"kind":"sentinel","#), events)
+        XCTAssertTrue(events.contains(#""message":"+switch-master mymaster 127.0.0.1 7000 127.0.0.1 7001"}"#), events)
+    }
 }

@@ -25,6 +25,20 @@ final class SentinelCommandsTests: XCTestCase {
         return EngineHarness(engine: e)
     }
 
+    /// The console reads a sentinel through ADMIN like any node: its document says "sentinel",
+    /// and the events the server publishes for the core are in ADMIN EVENTS.
+    func testAdminAnswersInSentinelModeWithTheSentinelsEvents() {
+        let h = makeHarness()
+        guard case .bulk(let doc) = h.run("ADMIN", "STATUS") else { return XCTFail("ADMIN STATUS refused") }
+        let text = String(decoding: doc, as: UTF8.self)
+        XCTAssertTrue(text.contains(#""role":"sentinel""#) && text.contains(#""mode":"sentinel""#), text)
+        h.engine.publishSentinelEvent("+odown", "master mymaster 127.0.0.1 6379 #quorum 2/2")
+        guard case .bulk(let ev) = h.run("ADMIN", "EVENTS") else { return XCTFail("ADMIN EVENTS refused") }
+        XCTAssertTrue(String(decoding: ev, as: UTF8.self)
+            .contains(#""kind":"sentinel","node":"127.0.0.1:0","message":"+odown master mymaster 127.0.0.1 6379 #quorum 2/2"}"#),
+                      String(decoding: ev, as: UTF8.self))
+    }
+
     func testDataCommandsAreUnknownAndSentinelOnesAnswer() {
         let h = makeHarness()
         XCTAssertEqual(h.raw(["SET", "k", "v"]), "-ERR unknown command 'SET', with args beginning with: 'k' 'v' \r\n")

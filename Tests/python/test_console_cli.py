@@ -68,6 +68,9 @@ def test_up_status_down_keyward_master_replica_and_sentinels(tmp_path):
         assert len(doc["sentinels"]) == 3 and all(s["role"] == "sentinel" for s in doc["sentinels"])
         view = doc["sentinels"][0]["sentinel"]["masters"][0]
         assert (view["address"], view["numReplicas"], view["numOtherSentinels"]) == (master["address"], 1, 2)
+        # Keyward sentinels answer SENTINEL DEBUG-VOTES: no vote cast yet, an empty timeline.
+        assert (view["votes"], view["timeline"], view["currentEpoch"]) == ([], [], 0), view
+        assert view["failover"]["state"] == "none"
         assert master["server"]["keywardVersion"]
         link = master["replication"]["replicas"][0]
         assert link["address"] == replica["address"] and link["state"] == "online"
@@ -164,6 +167,9 @@ def test_status_from_a_real_redis_sentinel(servers, tmp_path):
         m = view["masters"][0]
         assert (m["name"], m["address"], m["quorum"]) == ("mymaster", f"127.0.0.1:{master.port}", 1)
         assert [n["role"] for n in doc["nodes"]] == ["master", "replica"]
+        # SENTINEL DEBUG-VOTES is Keyward's: a Redis sentinel's votes panel says it is unavailable.
+        assert "votes" in doc["sentinels"][0]["unavailable"]
+        assert "votes" not in m and "timeline" not in m
     finally:
         proc.terminate()
         proc.wait(10)

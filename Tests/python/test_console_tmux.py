@@ -231,3 +231,67 @@ def test_sigterm_restores_the_terminal_and_dumb_terminals_get_text(servers, tmp_
         assert "keyward > Overview" in s and "* HEALTHY" in s and f"{seed}" in s
     finally:
         t.kill()
+
+
+def test_sentinel_failover_in_events_and_sentinel_views(tmp_path):
+    """A failover under three Keyward sentinels (down-after 1 s): the Events view shows the
+    sentinels' own events (+odown, +elected-leader, +switch-master) as they happen, the Sentinel
+    view the epoch's votes and leader, and `status --json` the same timeline, schema-valid."""
+    import json
+
+    import jsonschema
+    from conftest import REPO
+
+    home, data = tmp_path / "home", tmp_path / "data"
+    env = dict(os.environ, KEYWARD_HOME=str(home), KEYWARD_SERVER=keyward_binary())
+    r = subprocess.run([cli(), "up", "--replicas", "1", "--sentinels", "3", "--dir", str(data), "--no-console"],
+                       capture_output=True, text=True, timeout=90, env=env)
+    t = Tmux(f"kws-{os.getpid()}", env)
+    master_pid = None
+    try:
+        assert r.returncode == 0, r.stderr
+        topo = dict(line.split("=", 1) for line in (data / "topology").read_text().split())
+        sentinels = [redis.Redis(port=int(p), decode_responses=True) for p in topo["sentinels"].split(",")]
+        for s in sentinels:
+            s.execute_command("SENTINEL", "SET", "keyward", "down-after-milliseconds", "1000")
+        t.type(f"{cli()} --seed {topo['seed']}; echo EXIT=$?")
+        t.keys("Enter")
+        t.wait(lambda s: "HEALTHY" in s, "the sentinel topology, healthy", timeout=30)
+        t.keys("3")
+        t.wait_text("no failover seen")   # Keyward sentinels: votes available, none cast yet
+        t.keys("5")
+        t.wait(lambda s: s.startswith(" keyward ▸ Events"), "Events view")
+        master_pid = int((data / f"node-{topo['master']}" / "server.pid").read_text())
+        os.kill(master_pid, signal.SIGSTOP)
+        s = t.wait(lambda s: "+switch-master" in s, "the failover's events", timeout=45)
+        assert "+odown" in s and "+elected-leader" in s and "sentinel" in s, s
+        t.keys("3")
+        t.wait(lambda s: "leader 127.0.0.1:" in s and "vote  :" in s and "+switch-master" in s,
+               "the epoch's votes, leader and steps")
+
+        schema = json.loads((REPO / "docs" / "admin-status.schema.json").read_text())
+        out = subprocess.run([cli(), "status", "--json", "--seed", topo["seed"], "--timeout", "2"],
+                             capture_output=True, text=True, timeout=60, env=env)
+        doc = json.loads(out.stdout)
+        jsonschema.validate(doc, schema)
+        view = doc["sentinels"][0]["sentinel"]["masters"][0]
+        epochs = view["timeline"]
+        elected = [e for e in epochs if e.get("leader")]
+        assert elected and len(elected[-1]["votes"]) >= 2, epochs
+        # Votes name sentinels by their SENTINEL MYID, which their peers list as runId.
+        ids = {p["runId"] for n in doc["sentinels"] for m in n["sentinel"]["masters"] for p in m["sentinels"]}
+        assert elected[-1]["leader"] in ids and all(v["voter"] in ids for v in elected[-1]["votes"])
+        assert {"+odown", "+elected-leader", "+switch-master"} <= {st["event"] for e in epochs for st in e["steps"]}
+        assert all("votes" not in n["unavailable"] for n in doc["sentinels"])
+        assert any(ev["kind"] == "sentinel" and ev["message"].startswith("+switch-master")
+                   for n in doc["sentinels"] for ev in n.get("events", []))
+        t.keys("q")
+        t.wait_text("EXIT=0")
+    finally:
+        t.kill()
+        if master_pid:
+            try:
+                os.kill(master_pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        subprocess.run([cli(), "down", "--dir", str(data)], capture_output=True, timeout=60, env=env)
