@@ -16,6 +16,7 @@ Standard library only:
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import statistics
 import subprocess
@@ -69,6 +70,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-fencing", action="store_true")
     a = ap.parse_args()
+    # Servers start in their own working folders: relative paths would not resolve there.
+    a.keyward, a.probe = os.path.abspath(a.keyward), os.path.abspath(a.probe)
     servers = {"keyward": Server(a.keyward, "keyward").start(), "redis": Server(a.redis, "redis").start()}
     results: dict[str, list[dict]] = {k: [] for k in servers}
     try:
