@@ -11,7 +11,7 @@ public enum Reducer {
             s.confirm = nil
             if key == .char("y") || key == .char("Y") {
                 s.message = "\(c.label) sent to \(c.node)…"
-                return [.run(node: c.node, args: c.args)]
+                return [.run(node: c.node, args: c.args, label: c.label)]
             }
             s.message = "\(c.label) cancelled"
             return []
@@ -70,6 +70,7 @@ public enum Reducer {
         case .char("b"): return action(&s, "BGSAVE", ["BGSAVE"], snap, rows)
         case .char("w"): return action(&s, "BGREWRITEAOF", ["BGREWRITEAOF"], snap, rows)
         case .char("F"): return failover(&s, snap, rows)
+        case .char("u"): return forceUnlock(&s, rows)
         default: break
         }
         return []
@@ -181,6 +182,7 @@ public enum Reducer {
         case "bgsave": return action(&s, "BGSAVE", ["BGSAVE"], snap, rows, node: arg)
         case "bgrewriteaof": return action(&s, "BGREWRITEAOF", ["BGREWRITEAOF"], snap, rows, node: arg)
         case "failover": return failover(&s, snap, rows)
+        case "unlock": return forceUnlock(&s, rows)
         case "export":
             guard let path = arg else { s.message = "usage: :export FILE (snapshot history as JSON lines)"; return [] }
             return [.export(path)]

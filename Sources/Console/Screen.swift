@@ -92,6 +92,7 @@ public enum Screen {
                                      ("p", s.paused ? "Resume" : "Pause"), ("+-", "Rate"), (":", "Cmd")]
         if s.view == .node { k.insert(("Esc", "Back"), at: 1) } else { k.insert(("Enter", "Detail"), at: 3) }
         if s.view == .overview || s.view == .replication || s.view == .node { k.append(("b", "BGSAVE")) }
+        if s.view == .locks { k.append(("u", "Unlock")) }
         k.append(("q", "Quit"))
         return k
     }
@@ -119,11 +120,13 @@ public enum Screen {
             "+ / -             refresh faster / slower",
             ":                 command: node H:P, view NAME, refresh S,",
             "                  bgsave, bgrewriteaof, failover, slot N, lock NAME,",
+            "                  unlock (the selected lock),",
             "                  export FILE (history as JSON lines), q",
         ]
         switch s.view {
         case .overview, .replication, .node:
             l += ["b / w / F         BGSAVE / BGREWRITEAOF / FAILOVER on the", "                  selected node (asks to confirm)"]
+        case .locks: l += ["u                 force-unlock the selected lock (asks to", "                  confirm; waiters wake)"]
         case .events: l += ["                  newest events first"]
         default: break
         }

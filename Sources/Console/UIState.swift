@@ -37,7 +37,8 @@ public struct PendingAction: Equatable, Sendable {
 /// What the reducer asks the program to do.
 public enum Effect: Equatable, Sendable {
     case quit
-    case run(node: String, args: [String])
+    /// `label` names the action for the result line (a force-unlock's args are a whole script).
+    case run(node: String, args: [String], label: String? = nil)
     case refreshChanged(Double)
     /// Write the snapshot history (JSON lines) to this file.
     case export(String)

@@ -6,6 +6,8 @@
 // PEXPIRE, unlock message "0" on `redisson_lock__channel:{name}`, fencing counter
 // `redisson_lock_token:{name}`, 4.x unlock latch `redisson_unlock_latch:{name}:<requestId>`.
 
+import Admin
+
 public enum RedissonScripts {
     /// RLock acquire (3.x/4.x): nil when acquired (or re-entered), else the lock's PTTL.
     /// KEYS[1] lock; ARGV[1] lease ms, ARGV[2] field.
@@ -29,15 +31,14 @@ public enum RedissonScripts {
     /// "spublish", ARGV[5] latch lifetime ms.
     public static let unlock = "local val = redis.call('get', KEYS[3]); if val ~= false then return tonumber(val);end; if (redis.call('hexists', KEYS[1], ARGV[3]) == 0) then return nil;end; local counter = redis.call('hincrby', KEYS[1], ARGV[3], -1); if (counter > 0) then redis.call('pexpire', KEYS[1], ARGV[2]); redis.call('set', KEYS[3], 0, 'px', ARGV[5]); return 0; else redis.call('del', KEYS[1]); redis.call(ARGV[4], KEYS[2], ARGV[1]); redis.call('set', KEYS[3], 1, 'px', ARGV[5]); return 1; end; "
 
-    /// forceUnlock: 1 when a lock was deleted (and the unlock message published), else 0.
-    public static let forceUnlock = "if (redis.call('del', KEYS[1]) == 1) then redis.call('publish', KEYS[2], ARGV[1]); return 1 else return 0 end"
+    /// forceUnlock: 1 when a lock was deleted (and the unlock message published), else 0. The
+    /// text lives in Admin (RedissonLockText) so the console and `keyward lock` send the same one.
+    public static let forceUnlock = RedissonLockText.forceUnlock
 
     /// Redisson's prefixName: `prefix:{name}`, or `prefix:name` when the name carries a hash tag.
-    public static func prefixed(_ prefix: String, _ name: String) -> String {
-        name.contains("{") ? "\(prefix):\(name)" : "\(prefix):{\(name)}"
-    }
-    public static func channel(_ name: String) -> String { prefixed("redisson_lock__channel", name) }
-    public static func tokenKey(_ name: String) -> String { prefixed("redisson_lock_token", name) }
+    public static func prefixed(_ prefix: String, _ name: String) -> String { RedissonLockText.prefixed(prefix, name) }
+    public static func channel(_ name: String) -> String { RedissonLockText.channel(name) }
+    public static func tokenKey(_ name: String) -> String { RedissonLockText.tokenKey(name) }
     public static func latchKey(_ name: String, _ requestId: String) -> String {
         prefixed("redisson_unlock_latch", name) + ":" + requestId
     }

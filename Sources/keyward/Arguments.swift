@@ -6,6 +6,8 @@ struct Arguments {
     var command = "console"
     var flags: [String: String] = [:]
     var switches: Set<String> = []
+    /// Words after the command (only `lock` takes any: `lock unlock NAME`).
+    var positional: [String] = []
 
     static let usage = """
     usage: keyward [console] [--seed host:port] [--password PW] [--read-only] [--refresh SECONDS]
@@ -13,14 +15,22 @@ struct Arguments {
            keyward status [--json] [--watch [SECONDS]] [--seed host:port] [--password PW] [--timeout SECONDS]
            keyward up [--replicas N] [--sentinels N] [--dir DIR] [--port BASE] [--no-console]
            keyward down [--dir DIR]
+           keyward lock list [--pattern P] [--json] [--seed host:port] [--password PW]
+           keyward lock show NAME [--json] [--seed host:port] [--password PW]
+           keyward lock unlock NAME [--yes] [--seed host:port] [--password PW]
 
     status exit codes: 0 healthy, 1 degraded, 2 unreachable (docs/admin-protocol.md).
+    lock: list needs Keyward (ADMIN LOCKS); show and unlock also work on plain Redis. unlock is
+    Redisson's forceUnlock (DEL + PUBLISH, waiters wake) on the seed's master; without --yes it
+    asks to type the lock name on a terminal and refuses when stdin is not one (docs/locks.md).
+    lock exit codes: 0 done, 1 lock not held, 2 connection/server error, 3 unlock refused
+    (not confirmed), 64 usage.
     The default seed is the topology `keyward up` last started, else 127.0.0.1:6379.
     """
 
     /// Flags that take a value; `--watch` takes an optional one.
     static let valued: Set<String> = ["--seed", "--password", "--refresh", "--theme", "--timeout", "--replicas",
-                                      "--sentinels", "--dir", "--port", "--watch"]
+                                      "--sentinels", "--dir", "--port", "--watch", "--pattern"]
 
     init(_ argv: [String]) throws {
         var i = 0
@@ -47,6 +57,8 @@ struct Arguments {
                 flags[a] = value
             } else if a.hasPrefix("--") || a == "-h" {
                 switches.insert(a)
+            } else if command == "lock" {
+                positional.append(a)
             } else {
                 throw UsageError("unexpected argument '\(a)'")
             }

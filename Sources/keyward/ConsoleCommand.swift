@@ -77,7 +77,7 @@ enum ConsoleCommand {
                 switch effect {
                 case .quit: return 0
                 case .refreshChanged(let s): poller.setInterval(s)
-                case .run(let node, let cmd): poller.run(node: node, args: cmd)
+                case .run(let node, let cmd, let label): poller.run(node: node, args: cmd, label: label)
                 case .export(let path): state.message = export(history, to: path)
                 }
             }

@@ -53,13 +53,16 @@ final class TopologyPoller: @unchecked Sendable {
         }
     }
 
-    /// Runs an admin command on its own thread and connection (never on the UI thread).
-    func run(node: String, args: [String]) {
+    /// Runs an admin command on its own thread and connection (never on the UI thread); the
+    /// result goes to the message line and, as an "action" event, to the Events view.
+    func run(node: String, args: [String], label: String? = nil) {
         let options = self.options
         Thread.detachNewThread { [self] in
             let reply = NodePoller(address: node, options: options).run(args)
+            let text = Reducer.outcome(label: label ?? args.joined(separator: " "), node: node, reply: reply)
             lock.withLock {
-                messages.append("\(args.joined(separator: " ")) on \(node): \(reply)")
+                messages.append(text)
+                add(AdminEvent(time: Int64(Date().timeIntervalSince1970 * 1000), kind: "action", node: node, message: text))
                 wake.insert(node)
                 generation += 1
             }

@@ -1,4 +1,4 @@
-// `keyward`: the operator's program (console, status, up, down). See Arguments.usage.
+// `keyward`: the operator's program (console, status, up, down, lock). See Arguments.usage.
 
 import Foundation
 
@@ -23,6 +23,8 @@ do {
         exit(try LocalTopology.down(args))
     case "console":
         exit(ConsoleCommand.run(args))
+    case "lock":
+        exit(try LockCommand.run(args))
     default:
         throw UsageError("unknown command '\(args.command)'")
     }
