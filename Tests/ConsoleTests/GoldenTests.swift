@@ -134,13 +134,13 @@ final class GoldenTests: XCTestCase {
         var s = UIState()
         keys(&s, [.char("j"), .char("b")])
         XCTAssertEqual(lines(s, 22..<23), " BGSAVE on 127.0.0.1:7001? [y/N]")
-        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7001", args: ["BGSAVE"])])
+        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7001", args: ["BGSAVE"], label: "BGSAVE")])
         keys(&s, [.char("b")])
         XCTAssertEqual(keys(&s, [.char("n")]), [])
         XCTAssertEqual(s.message, "BGSAVE cancelled")
         // FAILOVER on a replica is FAILOVER TO it, sent to its master.
         keys(&s, [.char("F")])
-        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7000", args: ["FAILOVER", "TO", "127.0.0.1", "7001"])])
+        XCTAssertEqual(keys(&s, [.char("y")]), [.run(node: "127.0.0.1:7000", args: ["FAILOVER", "TO", "127.0.0.1", "7001"], label: "FAILOVER TO 127.0.0.1:7001")])
     }
 
     func testReadOnlyRefusesAdminActions() {

@@ -1,7 +1,7 @@
 """The console driven as a person would: tmux runs the real `keyward` binary against a live
 local topology (`keyward up`); keys go in with send-keys and the screen comes back with
 capture-pane. Covers every view, filter, sort, help, a resize to 80x24 and back, a confirmed
-BGSAVE and its effect, a live lock in the Locks view, a SIGSTOPped node shown as unreachable
+BGSAVE and its effect, a live lock in the Locks view force-unlocked with u (its waiter wakes), a SIGSTOPped node shown as unreachable
 while keys still respond, a confirmed manual failover and its role events, and quitting with
 the terminal restored.
 """
@@ -112,8 +112,22 @@ def test_console_end_to_end(topology):
         s = t.wait(lambda s: "console-lock" in s and "client-a:7" in s, "the lock in the Locks view")
         row = next(line for line in s.split("\n") if "console-lock" in line)
         assert " 2 " in row and "s " in row, row   # reentrancy 2, a lease left in seconds
-        r.delete("console-lock")
-        t.wait(lambda s: "console-lock" not in s, "the lock gone after DEL")
+        # Force-unlock it from the console: u asks, naming lock and holder; y runs Redisson's
+        # forceUnlock on the master, so the key is gone and a waiter on the channel wakes.
+        waiter = r.pubsub()
+        waiter.subscribe("redisson_lock__channel:{console-lock}")
+        assert waiter.get_message(timeout=5)["type"] == "subscribe"
+        t.keys("u")
+        t.wait_text(f"FORCE-UNLOCK console-lock (held by client-a:7) on {master}? [y/N]")
+        t.keys("y")
+        t.wait_text(f"lock console-lock force-unlocked on {master}; waiters notified")
+        assert r.exists("console-lock") == 0
+        woke = waiter.get_message(timeout=5)
+        assert woke and woke["type"] == "message" and woke["data"] == b"0", woke
+        waiter.close()
+        t.wait(lambda s: "0 held" in s and "client-a:7" not in s, "the lock gone after the force-unlock")
+        t.keys("5")
+        t.wait_text("lock console-lock force-unlocked")   # the result is an event too
 
         # Filter, sort, help.
         t.keys("1", "/")
