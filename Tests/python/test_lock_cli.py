@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,27 @@ def test_list_and_confirmation_on_a_terminal(keyward):
     bad = lock_cli(keyward, "frobnicate")
     assert bad.returncode == 64 and "unknown lock command 'frobnicate'" in bad.stderr
     r.delete("cli:b")
+
+
+@pytest.mark.parametrize("which", ["keyward", "redis"])
+def test_unlock_through_a_replica_seed_runs_on_its_master(which, servers):
+    from conftest import redis_binary
+    from harness.server import Server
+    binary = keyward_binary() if which == "keyward" else redis_binary()
+    # Redis waits 5 s for more replicas before a diskless full sync by default.
+    master = Server(binary, f"{which}-lock-master", ["--repl-diskless-sync-delay", "0"] if which == "redis" else [])
+    servers.append(master)
+    master.start()
+    replica = Server(binary, f"{which}-lock-replica", ["--replicaof", "127.0.0.1", str(master.port)])
+    servers.append(replica)
+    replica.start()
+    r = hold(master, "cli:via-replica")
+    rr = redis_py.Redis(host=replica.host, port=replica.port)
+    deadline = time.time() + 20
+    while rr.exists("cli:via-replica") == 0:   # the replica has the lock once it synced
+        assert time.time() < deadline, "replica never synced"
+        time.sleep(0.05)
+    done = lock_cli(replica, "unlock", "cli:via-replica", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert f"force-unlocked on 127.0.0.1:{master.port}" in done.stdout
+    assert r.exists("cli:via-replica") == 0
