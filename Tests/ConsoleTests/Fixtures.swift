@@ -3,6 +3,19 @@ import Console
 
 /// A master with two replicas (one lagging, one out of the backlog) and one unreachable node.
 enum Fixtures {
+    /// An ADMIN LOCKS document: "orders" held by c1:7 (alive, token 42, 3 waiters) and "report"
+    /// held by c2:1 whose connection is gone, with the given failure records (JSON array text).
+    static func locks(failures: String = "[]") -> JSONValue {
+        JSONValue(parsing: """
+            {"schema":1,"pattern":"*","locks":[
+              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":2,"connection":"alive"}],
+               "remainingLeaseMs":15000,"fencingToken":42,"waiters":3},
+              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"gone"}],
+               "remainingLeaseMs":2500,"waiters":0}],
+             "failures":\(failures),"failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
+            """)!
+    }
+
     static func master() -> NodeStatus {
         var m = NodeStatus(address: "127.0.0.1:7000")
         m.role = "master"

@@ -299,16 +299,10 @@ final class SlotsGoldenTests: XCTestCase {
 
 final class LocksGoldenTests: XCTestCase {
     func testLocksShowHolderLeaseTokenWaitersOrphansAndFailures() {
-        let doc = JSONValue(parsing: """
-            {"schema":1,"pattern":"*","locks":[
-              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":2,"connection":"alive"}],
-               "remainingLeaseMs":15000,"fencingToken":42,"waiters":3},
-              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"gone"}],
-               "remainingLeaseMs":2500,"waiters":0}],
-             "failures":[{"lock":"orders","task":{"name":"nightly-billing"},"holders":[],"attempts":5,"time":1796000000000,
-               "clientId":"c9","message":"gave up"}],
-             "failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
-            """)!
+        let doc = Fixtures.locks(failures: """
+            [{"lock":"orders","task":{"name":"nightly-billing"},"holders":[],"attempts":5,"time":1796000000000,
+              "clientId":"c9","message":"gave up"}]
+            """)
         var master = Fixtures.master()
         master.locks = doc
         var replica = Fixtures.replica(7001, offset: 0)

@@ -6,14 +6,7 @@ import Admin
 /// master that listed the lock, refusal in read-only mode, and the result line.
 final class LockActionTests: XCTestCase {
     func snapshot() -> ConsoleSnapshot {
-        let doc = JSONValue(parsing: """
-            {"schema":1,"pattern":"*","locks":[
-              {"name":"orders","db":0,"owners":[{"field":"c1:7","clientId":"c1","threadId":"7","reentrancy":2,"connection":"alive"}],
-               "remainingLeaseMs":15000,"fencingToken":42,"waiters":3},
-              {"name":"report","db":0,"owners":[{"field":"c2:1","clientId":"c2","threadId":"1","reentrancy":1,"connection":"gone"}],
-               "remainingLeaseMs":2500,"waiters":0}],
-             "failures":[],"failureKey":"keyward:lock-failures","alertChannel":"keyward:lock-alerts"}
-            """)!
+        let doc = Fixtures.locks()
         var master = Fixtures.master()
         master.locks = doc
         var replica = Fixtures.replica(7001, offset: 0)
