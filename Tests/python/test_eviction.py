@@ -32,6 +32,7 @@ def mm(target):
     r.config_set("maxmemory-policy", "noeviction")
     r.config_set("notify-keyspace-events", "")
     r.config_set("lfu-log-factor", 10)
+    r.config_set("maxmemory-samples", 5)
     r.flushall()
     r.close()
 
@@ -138,8 +139,11 @@ def hot_set_survives(r, reads_per_round: int):
 
 def test_allkeys_lru_keeps_the_hot_set(mm):
     mm.config_set("maxmemory-policy", "allkeys-lru")
+    # Approximated LRU: with the default 5 samples redis-server itself kept 74-100% of the hot
+    # set across runs (74% failed CI once); 10 samples, Redis's advice for accuracy, keeps the
+    # test about the policy rather than sampling luck.
+    mm.config_set("maxmemory-samples", 10)
     hot, cold = hot_set_survives(mm, reads_per_round=1)
-    # redis-server itself kept 83-100% of the hot set across runs (approximated LRU).
     assert hot >= 0.75 and hot >= cold + 0.2, (hot, cold)
 
 
