@@ -4,6 +4,7 @@
 // topology started is remembered in $KEYWARD_HOME (default ~/.keyward) as the console's seed.
 
 import Admin
+import KeywardClient
 import Foundation
 
 enum LocalTopology {
@@ -79,8 +80,8 @@ enum LocalTopology {
         var used = Set<Int>()
         func port(_ i: Int) -> Int {
             if base > 0 { return base + i }
-            var p = freePort()
-            while used.contains(p) { p = freePort() }
+            var p = ServerAddress.freeLoopbackPort()
+            while used.contains(p) { p = ServerAddress.freeLoopbackPort() }
             used.insert(p)
             return p
         }
@@ -188,15 +189,4 @@ enum LocalTopology {
         p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: a.sin_port))
-    }
 }

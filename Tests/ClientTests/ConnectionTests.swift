@@ -38,7 +38,7 @@ final class ConnectionTests: XCTestCase {
     }
 
     func testUnreachableAndClosedServersFailWithClearErrors() throws {
-        let port = ServerProcess.freePort()
+        let port = ServerAddress.freeLoopbackPort()
         XCTAssertThrowsError(try Connection(ServerAddress(host: "127.0.0.1", port: port), timeout: 1)) { e in
             guard case .connect(let text)? = e as? ClientError else { return XCTFail("\(e)") }
             XCTAssertTrue(text.contains("127.0.0.1:\(port)"), text)

@@ -15,7 +15,7 @@ final class SentinelDiscoveryTests: XCTestCase {
             defer { try? FileManager.default.removeItem(at: dir) }
             let conf = dir.appendingPathComponent("sentinel.conf")
             try "sentinel monitor lockmaster 127.0.0.1 \(master.address.port) 1\n".write(to: conf, atomically: true, encoding: .utf8)
-            let port = ServerProcess.freePort()
+            let port = ServerAddress.freeLoopbackPort()
             let sentinel = Process()
             sentinel.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
             sentinel.arguments = [conf.path, "--sentinel", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", dir.path]
@@ -27,7 +27,7 @@ final class SentinelDiscoveryTests: XCTestCase {
             try await eventually(15, "sentinel answers") {
                 (try? Connection(sAddr, timeout: 1).command("PING")) == .simple("PONG")
             }
-            let unreachable = ServerAddress(host: "127.0.0.1", port: ServerProcess.freePort())
+            let unreachable = ServerAddress(host: "127.0.0.1", port: ServerAddress.freeLoopbackPort())
             let locks = LockClient(server: .sentinel([unreachable, sAddr], masterName: "lockmaster"))
             let h = try await locks.lock("via-sentinel", leaseTime: .seconds(30), threadId: 1)
             let direct = try Connection(master.address)

@@ -22,7 +22,7 @@ public final class ServerProcess {
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         var lastError: Error = ClientError.timeout
         for _ in 0..<5 {
-            let port = ServerProcess.freePort()
+            let port = ServerAddress.freeLoopbackPort()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
             if let lines = config {
@@ -90,20 +90,4 @@ public final class ServerProcess {
 
     deinit { stop() }
 
-    public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        a.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
-        }
-        _ = withUnsafeMutablePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return Int(UInt16(bigEndian: a.sin_port))
-    }
 }
