@@ -13,6 +13,8 @@ public final class Connection {
     private var fd: Int32
     private var inbox: [UInt8] = []
     private var start = 0
+    /// One read buffer for the connection's life, not 64 KB allocated per read.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     public init(_ address: ServerAddress, timeout: Double = 2.0) throws {
         self.address = address
@@ -102,7 +104,6 @@ public final class Connection {
         guard fd >= 0 else { throw ClientError.closed }
         guard try Connection.waitFor(fd, events: Int16(POLLIN), seconds: seconds) else { return false }
         if start > 0 && start > inbox.count / 2 { inbox.removeFirst(start); start = 0 }
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n == 0 { close(); throw ClientError.closed }
         if n < 0 {
