@@ -15,9 +15,36 @@ public final class MemorySnapshotSink: SnapshotSink {
     public private(set) var cancelled = false
     /// The 8 CRC64 bytes at the end (off for a command-form AOF base).
     public var trailer = true
-    public init() {}
+    /// Takes string entries and encodes them only when closed, long after the engine moved on:
+    /// tests prove the entries still hold the values of the instant.
+    public let deferred: Bool
+    private var blocks: [Block] = []
+    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], Bool) }
+    public init(deferred: Bool = false) { self.deferred = deferred }
+    public var encodesEntries: Bool { deferred }
+    /// Entries taken and not yet encoded.
+    public var heldEntries: Int { blocks.reduce(0) { if case .entries(let es, _) = $1 { return $0 + es.count } else { return $0 } } }
+    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+        blocks.append(.bytes(bytes))
+        bytes = []
+        blocks.append(.entries(entries, compression))
+    }
     public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
     public func close(checksum: Bool) {
+        if !blocks.isEmpty {
+            var all: [UInt8] = []
+            for b in blocks {
+                switch b {
+                case .bytes(let x): all += x
+                case .entries(let es, let compression):
+                    let w = RdbWriter(compression: compression)
+                    SnapshotEntry.encode(es, into: w)
+                    all += w.bytes
+                }
+            }
+            bytes = all + bytes
+            blocks = []
+        }
         let sum = checksum ? bytes.withUnsafeBytes { crc64(0, $0) } : 0
         if trailer { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: sum >> UInt64(8 * i))) } }
         closed = true
@@ -56,7 +83,7 @@ extension Engine {
     public var backgroundSaveWakeup: Int? {
         guard let s = persistence.snapshot else { return nil }
         if s.finished { return 10 }
-        return s.sink.pendingBytes <= s.maxPending ? 0 : 1
+        return s.sinkIsFull ? 1 : 0
     }
 
     /// Starts a BGSAVE now. Returns false (logged) when one runs already or the file can't be

@@ -32,6 +32,10 @@ public final class RdbWriter {
 
     /// The bytes written so far (all of them when there is no sink).
     public var bytes: [UInt8] { buf }
+    /// Forgets the bytes, keeping the buffer (a writer reused per block).
+    func reset() { buf.removeAll(keepingCapacity: true) }
+    var count: Int { buf.count }
+    func withBuffer<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try buf.withUnsafeBytes(body) }
 
     /// Hands the buffer to the sink once it holds a block.
     @inline(__always) func flushIfNeeded() throws {

@@ -33,6 +33,35 @@ public protocol SnapshotSink: AnyObject {
     var pendingBytes: Int { get }
     /// nil while the file is being finished; then nil (success) or the error text.
     func poll() -> SnapshotOutcome?
+    /// The sink encodes string keys itself, off the engine thread (`writeEntries`).
+    var encodesEntries: Bool { get }
+    /// Keys to encode as RDB entries, in order with the blocks of `write`.
+    func writeEntries(_ entries: [SnapshotEntry], compression: Bool)
+    /// Entries handed over but not yet encoded (backpressure, like `pendingBytes`).
+    var pendingEntries: Int { get }
+}
+
+extension SnapshotSink {
+    public var encodesEntries: Bool { false }
+    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+        preconditionFailure("writeEntries on a sink that doesn't encode entries")
+    }
+    public var pendingEntries: Int { 0 }
+}
+
+/// A string key handed to the sink's thread at its snapshot value. It holds its own references:
+/// a later write to the live value copies the buffer first (`Value.unshareRaw` mutates only a
+/// uniquely referenced buffer; SET replaces the value), so the writer thread reads the bytes of
+/// the instant. Aggregate values are mutated in place, so they are encoded on the engine thread.
+public struct SnapshotEntry {
+    let key: Bytes
+    let value: Value
+    let expireAt: Int64
+
+    /// Appends the RDB encoding of each entry to `w` (run on the sink's thread).
+    static func encode(_ entries: [SnapshotEntry], into w: RdbWriter) {
+        for e in entries { w.writeKey(e.key, e.value, expireAt: e.expireAt == 0 ? nil : e.expireAt) }
+    }
 }
 
 public enum SnapshotOutcome { case ok, failed(String) }
@@ -116,6 +145,13 @@ public final class Snapshot {
     var scratch = ByteBuffer(capacity: 4096)
     /// Keys without a command form skipped (commands form without `dump`).
     public private(set) var skipped = 0
+    /// String keys go to the sink's thread to be encoded (RDB format, a sink that can).
+    let handoff: Bool
+    /// String entries for `main` not yet handed over; `main`'s bytes before them are flushed.
+    var batch: [SnapshotEntry] = []
+    static let batchSize = 256
+    /// Stop walking while the sink has this many entries to encode.
+    public var maxPendingEntries = 32 * 1024
 
     /// Takes the snapshot instant: O(databases + slab size / 64).
     /// `aux`: extra AUX fields after the header (the replication id and offset, as rdbSaveRio).
@@ -132,6 +168,7 @@ public final class Snapshot {
         var total = 0
         for d in e.dbs { total += d.count }
         keysTotal = total
+        handoff = !commandForm && sink.encodesEntries
         if commandForm {
             for code in e.scripting.libraryCodes {    // functions first, as rewriteFunctions
                 scratch.writeArrayHeader(3)
@@ -185,11 +222,27 @@ public final class Snapshot {
             }
             w.put(scratch.readable)
             scratch.clear()
+        } else if handoff && w === main && e.pointee.value.isString {
+            if batch.isEmpty { try? main.flush() }   // bytes before the entries go first
+            batch.append(SnapshotEntry(key: e.pointee.key, value: e.pointee.value, expireAt: at))
+            if batch.count >= Snapshot.batchSize { flushBatch() }
+            return
         } else {
+            if w === main { flushBatch() }
             w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
         }
         if w === main { try? main.flushIfNeeded() }
     }
+
+    /// Hands the pending string entries to the sink (before `main` gets more bytes).
+    @inline(__always) func flushBatch() {
+        if batch.isEmpty { return }
+        sink.writeEntries(batch, compression: compression)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// The sink has enough queued: the walk waits for its thread.
+    var sinkIsFull: Bool { sink.pendingBytes > maxPending || sink.pendingEntries > maxPendingEntries }
 
     /// Walks for about `micros` µs (at least a few entries). Returns true once every byte has
     /// been handed to the sink (then `finished` is set and the sink is closed).
@@ -200,7 +253,7 @@ public final class Snapshot {
     public func step(micros: Int64 = 1000, maxWork: Int = Int.max, minMicros: Int64 = .max,
                      yieldIf: (() -> Bool)? = nil) -> Bool {
         if finished { return true }
-        if sink.pendingBytes > maxPending { return false }
+        if sinkIsFull { return false }
         let started = monotonicMicros()
         let deadline = started + micros
         let yieldAfter = minMicros == .max ? Int64.max : started + minMicros
@@ -210,6 +263,7 @@ public final class Snapshot {
             let t = tables[current]
             if !currentStarted {
                 currentStarted = true
+                flushBatch()
                 if t.count > 0 && commandForm {
                     scratch.writeArrayHeader(2)
                     scratch.writeBulk("SELECT" as StaticString)
@@ -234,14 +288,14 @@ public final class Snapshot {
                 if !t.isDone(i) && table.nextField(i).pointee >= 0 { t.save(i); cost = 8 }
                 work += cost
                 sinceCheck += cost
-                if work >= maxWork { return false }
+                if work >= maxWork { flushBatch(); return false }
                 if sinceCheck >= 64 {   // ~8 entries: clock_gettime is cheap next to them
                     sinceCheck = 0
                     let now = monotonicMicros()
-                    if now >= deadline { return false }
+                    if now >= deadline { flushBatch(); return false }
                     // Asking costs a syscall: at most every 5 us.
                     if now >= nextAsk, let ask = yieldIf {
-                        if ask() { return false }
+                        if ask() { flushBatch(); return false }
                         nextAsk = now + 5
                     }
                 }
@@ -250,6 +304,7 @@ public final class Snapshot {
             current += 1
             currentStarted = false
         }
+        flushBatch()
         if commandForm { try? main.flush() } else { try? main.finish(checksum: checksum) }
         finished = true
         release()
@@ -271,6 +326,7 @@ public final class Snapshot {
             if t.detached, let f = lazyFree { f(DetachedKeyspace(t.table)) }
         }
         tables.removeAll()
+        batch.removeAll()
     }
 
     /// Abandons the snapshot: hooks removed, the sink's file dropped.

@@ -1,7 +1,8 @@
 // The BGSAVE writer thread: takes the snapshot's blocks from the engine thread and does the file
 // I/O off it (write, fsync, rename over the target, fsync of the directory), so a slow disk
-// never stalls commands. The engine thread only copies blocks into the queue; it polls the
-// outcome from the cron. Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't
+// never stalls commands. String keys arrive as entries (references to the values of the
+// instant) and are RDB-encoded here too, so the engine thread only copies references for them.
+// The engine polls the outcome from the cron. Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't
 // move the file.
 
 #if canImport(Glibc)
@@ -11,8 +12,11 @@ import Glibc
 public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
-    private var queue: [[UInt8]] = []
+    private enum Block { case bytes([UInt8]), entries([SnapshotEntry]) }
+    private var queue: [Block] = []
     private var queued = 0
+    private var queuedEntries = 0
+    private var compression = true
     private var closed = false
     private var checksum = false
     private var cancelled = false
@@ -50,10 +54,27 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer) {
         let copy = [UInt8](bytes)
         pthread_mutex_lock(&mutex)
-        queue.append(copy)
+        queue.append(.bytes(copy))
         queued += copy.count
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
+    }
+
+    public var encodesEntries: Bool { true }
+
+    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+        pthread_mutex_lock(&mutex)
+        self.compression = compression
+        queue.append(.entries(entries))
+        queuedEntries += entries.count
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    public var pendingEntries: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return queuedEntries
     }
 
     public func close(checksum: Bool) {
@@ -70,6 +91,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         closed = true
         queue.removeAll()
         queued = 0
+        queuedEntries = 0
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
         // Now, not when the thread gets to it: SHUTDOWN may exit first (rdbRemoveTempFile).
@@ -109,9 +131,22 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Writes and checksums `out`'s bytes, then empties it. The error text, or nil.
+    private func writeOut(_ fd: Int32, _ out: RdbWriter, _ crc: inout UInt64) -> String? {
+        defer { out.reset() }
+        return out.withBuffer { b -> String? in
+            crc = crc64(crc, b)
+            written += Int64(b.count)
+            do { try writeAll(fd, b) } catch { return "Write error saving DB on disk: \(error)" }
+            return nil
+        }
+    }
+
     private func run(_ fd: Int32) {
+        lowerThreadPriority()
         var failure: String? = nil
         var crc: UInt64 = 0
+        var encoder: RdbWriter? = nil
         while true {
             pthread_mutex_lock(&mutex)
             while queue.isEmpty && !closed { pthread_cond_wait(&cond, &mutex) }
@@ -123,19 +158,30 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
                 return
             }
             let blocks = queue
+            let compress = compression
             queue.removeAll()
             pthread_mutex_unlock(&mutex)
-            if failure == nil {
-                for b in blocks {
-                    crc = b.withUnsafeBytes { crc64(crc, $0) }
-                    written += Int64(b.count)
-                    do { try b.withUnsafeBytes { try writeAll(fd, $0) } } catch { failure = "Write error saving DB on disk: \(error)"; break }
+            // Blocks and encoded entries are gathered into `out` and written ~64 KB at a time.
+            var n = 0, entries = 0
+            for block in blocks {
+                switch block {
+                case .bytes(let b): n += b.count
+                case .entries(let es): entries += es.count
                 }
             }
-            var n = 0
-            for b in blocks { n += b.count }
+            let out = encoder ?? RdbWriter(compression: compress)
+            encoder = out
+            for block in blocks where failure == nil {
+                switch block {
+                case .bytes(let b): out.put(b)
+                case .entries(let es): SnapshotEntry.encode(es, into: out)
+                }
+                if out.count >= 1 << 16 { failure = writeOut(fd, out, &crc) }
+            }
+            if failure == nil && out.count > 0 { failure = writeOut(fd, out, &crc) }
             pthread_mutex_lock(&mutex)
             queued -= n
+            queuedEntries -= entries
             let done = closed && queue.isEmpty && !cancelled
             pthread_mutex_unlock(&mutex)
             if done { break }

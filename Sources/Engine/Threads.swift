@@ -26,3 +26,11 @@ public func startThread(_ body: @escaping () -> Void) -> Bool {
     pthread_detach(t)
     return true
 }
+
+/// Lowers the calling thread's CPU priority (Linux per-thread nice). A background save's
+/// writer thread runs at nice 10 so the engine thread and the clients on the same cores win the
+/// CPU when they wake: the save takes longer on a busy machine, commands don't wait for it.
+public func lowerThreadPriority(nice: Int32 = 10) {
+    // who = 0 is the calling task: on Linux the nice value is per thread.
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+}

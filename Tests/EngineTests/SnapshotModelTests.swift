@@ -33,9 +33,11 @@ final class SnapshotModelTests: XCTestCase {
     }
 
     /// Starts a snapshot into memory, capturing the keyspace at that instant.
-    static func start(_ e: Engine) -> (MemorySnapshotSink, [String: String], Int64) {
+    /// `deferred`: string entries are encoded only when the sink closes (as a writer thread
+    /// might, long after the engine changed the live values).
+    static func start(_ e: Engine, deferred: Bool = false) -> (MemorySnapshotSink, [String: String], Int64) {
         let want = capture(e)
-        let sink = MemorySnapshotSink()
+        let sink = MemorySnapshotSink(deferred: deferred)
         precondition(e.startBackgroundSave(sink: sink))
         return (sink, want, e.now)
     }
@@ -117,7 +119,7 @@ final class SnapshotModelTests: XCTestCase {
         }
     }
 
-    func runSeed(_ seed: UInt64, file: StaticString = #filePath, line: UInt = #line) throws {
+    func runSeed(_ seed: UInt64, deferred: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let e = Engine(databases: 16, hashSeed: seed | 1)
         e.now = 1_700_000_000_000
         // Half the seeds free flushed databases "elsewhere" (the detachAll path).
@@ -126,7 +128,7 @@ final class SnapshotModelTests: XCTestCase {
         let w = Workload(h, seed: seed)
         w.populate()
         for _ in 0..<Int(seed % 50) { w.op() }
-        let (sink, want, instant) = SnapshotModelTests.start(e)
+        let (sink, want, instant) = SnapshotModelTests.start(e, deferred: deferred)
         while let s = e.persistence.snapshot, !s.finished {
             for _ in 0..<(1 + w.r(6)) { w.op() }
             if w.r(30) == 0 { e.activeExpireCycle(fast: false) }
@@ -149,6 +151,40 @@ final class SnapshotModelTests: XCTestCase {
 
     func testRandomWorkloadsEqualTheInstant() throws {
         for seed in UInt64(1)...200 { try runSeed(seed) }
+    }
+
+    /// The same with string keys encoded off the engine thread's timeline: the references the
+    /// snapshot hands over must keep the values of the instant through APPEND, SETRANGE, SETBIT,
+    /// INCRBY, SET, FLUSH... that come after.
+    func testHandedOffStringsKeepTheInstant() throws {
+        for seed in UInt64(1)...200 { try runSeed(seed, deferred: true) }
+    }
+
+    /// A test that can fail: a sink that encodes late sees in-place changes if the string
+    /// buffer were shared without copy-on-write (here: the handoff of an object, which is
+    /// mutated in place, is what the snapshot must never do).
+    func testDeferredEncodingSeesLaterWritesWithoutTheCopy() throws {
+        let e = Engine()
+        let h = EngineHarness(engine: e)
+        h.raw(["APPEND", "s", String(repeating: "a", count: 60)])
+        let (sink, want, instant) = SnapshotModelTests.start(e, deferred: true)
+        e.persistence.snapshot!.step(micros: 100_000, maxWork: 8)   // the walk hands "s" over
+        XCTAssertEqual(sink.heldEntries, 1)
+        // Sabotage: write through the shared buffer as an in-place change would.
+        let t = e.dbs[0].table
+        let i = Array("s".utf8).withUnsafeBytes { t.find($0) }
+        guard case .raw(let b) = t.entry(i).pointee.value else { return XCTFail("s is not raw") }
+        b.withMutableBytes { $0[0] = UInt8(ascii: "z") }
+        SnapshotModelTests.finish(e, sink)
+        XCTAssertNotEqual(try SnapshotModelTests.load(sink.bytes, now: instant), want)
+        // The real path (APPEND) copies: the saved value is the instant's.
+        let (sink2, want2, instant2) = SnapshotModelTests.start(e, deferred: true)
+        e.persistence.snapshot!.step(micros: 100_000, maxWork: 8)
+        XCTAssertEqual(sink2.heldEntries, 1)
+        h.raw(["APPEND", "s", "bbb"])
+        h.raw(["SETRANGE", "s", "0", "y"])
+        SnapshotModelTests.finish(e, sink2)
+        XCTAssertEqual(try SnapshotModelTests.load(sink2.bytes, now: instant2), want2)
     }
 
     /// A test that can fail: without the pre-write hook the snapshot sees later writes.
