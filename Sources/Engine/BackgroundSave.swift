@@ -15,7 +15,7 @@ public final class MemorySnapshotSink: SnapshotSink {
     public private(set) var cancelled = false
     /// The 8 CRC64 bytes at the end (off for a command-form AOF base).
     public var trailer = true
-    /// Takes string entries and encodes them only when closed, long after the engine moved on:
+    /// Takes entries and encodes them only when closed, long after the engine moved on:
     /// tests prove the entries still hold the values of the instant.
     public let deferred: Bool
     private var blocks: [Block] = []
@@ -24,7 +24,7 @@ public final class MemorySnapshotSink: SnapshotSink {
     public var encodesEntries: Bool { deferred }
     /// Entries taken and not yet encoded.
     public var heldEntries: Int { blocks.reduce(0) { if case .entries(let es, _) = $1 { return $0 + es.count } else { return $0 } } }
-    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
         blocks.append(.bytes(bytes))
         bytes = []
         blocks.append(.entries(entries, compression))

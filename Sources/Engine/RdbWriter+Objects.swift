@@ -25,6 +25,7 @@ extension RdbWriter {
             case let s as SetValue: return s.isIntset ? Rdb.typeSetIntset : Rdb.typeSet
             case let z as ZsetValue: return z.isListpack ? Rdb.typeZsetListpack : Rdb.typeZset2
             case is BloomFilter: return Rdb.typeModule2
+            case is ZsetScores: return Rdb.typeZset2
             default: preconditionFailure("no RDB encoding for \(o.typeName)")
             }
         }
@@ -42,6 +43,12 @@ extension RdbWriter {
             case let s as SetValue: writeSet(s)
             case let z as ZsetValue: writeZset(z)
             case let b as BloomFilter: writeBloom(b)
+            case let z as ZsetScores:
+                putLen(z.map.count)
+                z.map.forEach { m, score in
+                    m.withBytes { putString($0) }
+                    putDouble(score)
+                }
             default: preconditionFailure("no RDB encoding for \(o.typeName)")
             }
         }

@@ -33,35 +33,21 @@ public protocol SnapshotSink: AnyObject {
     var pendingBytes: Int { get }
     /// nil while the file is being finished; then nil (success) or the error text.
     func poll() -> SnapshotOutcome?
-    /// The sink encodes string keys itself, off the engine thread (`writeEntries`).
+    /// The sink encodes keys itself, off the engine thread (`writeEntries`).
     var encodesEntries: Bool { get }
-    /// Keys to encode as RDB entries, in order with the blocks of `write`.
-    func writeEntries(_ entries: [SnapshotEntry], compression: Bool)
+    /// Keys to encode as RDB entries, in order with the blocks of `write`. `weight`: bytes
+    /// they hold alone (copies), counted in `pendingBytes` until encoded.
+    func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool)
     /// Entries handed over but not yet encoded (backpressure, like `pendingBytes`).
     var pendingEntries: Int { get }
 }
 
 extension SnapshotSink {
     public var encodesEntries: Bool { false }
-    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
         preconditionFailure("writeEntries on a sink that doesn't encode entries")
     }
     public var pendingEntries: Int { 0 }
-}
-
-/// A string key handed to the sink's thread at its snapshot value. It holds its own references:
-/// a later write to the live value copies the buffer first (`Value.unshareRaw` mutates only a
-/// uniquely referenced buffer; SET replaces the value), so the writer thread reads the bytes of
-/// the instant. Aggregate values are mutated in place, so they are encoded on the engine thread.
-public struct SnapshotEntry {
-    let key: Bytes
-    let value: Value
-    let expireAt: Int64
-
-    /// Appends the RDB encoding of each entry to `w` (run on the sink's thread).
-    static func encode(_ entries: [SnapshotEntry], into w: RdbWriter) {
-        for e in entries { w.writeKey(e.key, e.value, expireAt: e.expireAt == 0 ? nil : e.expireAt) }
-    }
 }
 
 public enum SnapshotOutcome { case ok, failed(String) }
@@ -145,10 +131,11 @@ public final class Snapshot {
     var scratch = ByteBuffer(capacity: 4096)
     /// Keys without a command form skipped (commands form without `dump`).
     public private(set) var skipped = 0
-    /// String keys go to the sink's thread to be encoded (RDB format, a sink that can).
+    /// Keys go to the sink's thread to be encoded (RDB format, a sink that can).
     let handoff: Bool
-    /// String entries for `main` not yet handed over; `main`'s bytes before them are flushed.
+    /// Entries for `main` not yet handed over; `main`'s bytes before them are flushed.
     var batch: [SnapshotEntry] = []
+    var batchWeight = 0
     static let batchSize = 256
     /// Stop walking while the sink has this many entries to encode.
     public var maxPendingEntries = 32 * 1024
@@ -222,10 +209,11 @@ public final class Snapshot {
             }
             w.put(scratch.readable)
             scratch.clear()
-        } else if handoff && w === main && e.pointee.value.isString {
+        } else if handoff && w === main, let (value, weight) = SnapshotEntry.detach(e.pointee.value) {
             if batch.isEmpty { try? main.flush() }   // bytes before the entries go first
-            batch.append(SnapshotEntry(key: e.pointee.key, value: e.pointee.value, expireAt: at))
-            if batch.count >= Snapshot.batchSize { flushBatch() }
+            batch.append(SnapshotEntry(key: e.pointee.key, value: value, expireAt: at))
+            batchWeight += weight
+            if batch.count >= Snapshot.batchSize || batchWeight >= 1 << 20 { flushBatch() }
             return
         } else {
             if w === main { flushBatch() }
@@ -237,8 +225,9 @@ public final class Snapshot {
     /// Hands the pending string entries to the sink (before `main` gets more bytes).
     @inline(__always) func flushBatch() {
         if batch.isEmpty { return }
-        sink.writeEntries(batch, compression: compression)
+        sink.writeEntries(batch, weight: batchWeight, compression: compression)
         batch.removeAll(keepingCapacity: true)
+        batchWeight = 0
     }
 
     /// The sink has enough queued: the walk waits for its thread.

@@ -1,7 +1,8 @@
 // The BGSAVE writer thread: takes the snapshot's blocks from the engine thread and does the file
 // I/O off it (write, fsync, rename over the target, fsync of the directory), so a slow disk
-// never stalls commands. String keys arrive as entries (references to the values of the
-// instant) and are RDB-encoded here too, so the engine thread only copies references for them.
+// never stalls commands. Keys arrive as entries (SnapshotEntry.swift: values of the instant the
+// engine won't change under us) and are RDB-encoded here too, so the engine thread only copies
+// references (or, for lists and skiplists, memory) for them.
 // The engine polls the outcome from the cron. Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't
 // move the file.
 
@@ -12,7 +13,7 @@ import Glibc
 public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
-    private enum Block { case bytes([UInt8]), entries([SnapshotEntry]) }
+    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], Int) }
     private var queue: [Block] = []
     private var queued = 0
     private var queuedEntries = 0
@@ -62,11 +63,12 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
 
     public var encodesEntries: Bool { true }
 
-    public func writeEntries(_ entries: [SnapshotEntry], compression: Bool) {
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
         pthread_mutex_lock(&mutex)
         self.compression = compression
-        queue.append(.entries(entries))
+        queue.append(.entries(entries, weight))
         queuedEntries += entries.count
+        queued += weight
         pthread_cond_signal(&cond)
         pthread_mutex_unlock(&mutex)
     }
@@ -166,7 +168,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             for block in blocks {
                 switch block {
                 case .bytes(let b): n += b.count
-                case .entries(let es): entries += es.count
+                case .entries(let es, let weight): entries += es.count; n += weight
                 }
             }
             let out = encoder ?? RdbWriter(compression: compress)
@@ -174,7 +176,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             for block in blocks where failure == nil {
                 switch block {
                 case .bytes(let b): out.put(b)
-                case .entries(let es): SnapshotEntry.encode(es, into: out)
+                case .entries(let es, _): SnapshotEntry.encode(es, into: out)
                 }
                 if out.count >= 1 << 16 { failure = writeOut(fd, out, &crc) }
             }

@@ -153,16 +153,16 @@ final class SnapshotModelTests: XCTestCase {
         for seed in UInt64(1)...200 { try runSeed(seed) }
     }
 
-    /// The same with string keys encoded off the engine thread's timeline: the references the
-    /// snapshot hands over must keep the values of the instant through APPEND, SETRANGE, SETBIT,
-    /// INCRBY, SET, FLUSH... that come after.
-    func testHandedOffStringsKeepTheInstant() throws {
+    /// The same with keys encoded off the engine thread's timeline: what the snapshot hands
+    /// over (shared strings, copies of aggregates) must keep the values of the instant through
+    /// APPEND, SETRANGE, SETBIT, RPUSH, HSET, ZADD, FLUSH... that come after. (Handing over a
+    /// list without its copy fails this test: seeds 104, 118, 121...)
+    func testHandedOffValuesKeepTheInstant() throws {
         for seed in UInt64(1)...200 { try runSeed(seed, deferred: true) }
     }
 
     /// A test that can fail: a sink that encodes late sees in-place changes if the string
-    /// buffer were shared without copy-on-write (here: the handoff of an object, which is
-    /// mutated in place, is what the snapshot must never do).
+    /// buffer were written while shared (the sabotage); APPEND and SETRANGE copy it first.
     func testDeferredEncodingSeesLaterWritesWithoutTheCopy() throws {
         let e = Engine()
         let h = EngineHarness(engine: e)
