@@ -1,22 +1,27 @@
-// A fork-less point-in-time snapshot of the keyspace, serialized while the engine keeps serving
-// ("serialize before first write", as Dragonfly does; docs/persistence.md explains it).
+// A fork-less point-in-time snapshot of the keyspace, written while the engine keeps serving
+// ("hand over before first write", after Dragonfly's serialize-before-first-write;
+// docs/persistence.md explains it).
 //
 // At the instant `Snapshot.init` runs it records, per database, the table, its slab high-water
 // mark, its key counts and a "done" bitmap over slab indices, and writes the RDB header and
 // function libraries. From then on:
 // - the walker (`step`) visits each table's slab in index order, a bounded amount per call,
-//   serializing every live entry not yet done and marking it done;
+//   handing over every live entry not yet done and marking it done;
 // - before ANY mutation of an entry (value replaced, object mutated in place after a lookup,
-//   expire set/removed, entry removed) the table's hook `KeyTable.preWrite` serializes the entry
+//   expire set/removed, entry removed) the table's hook `KeyTable.preWrite` hands the entry over
 //   first (if the walker hasn't) and marks it done, so what is written is its value at the instant;
+// - handing over = a `SnapshotEntry` (key + a value the sink's thread may read while the engine
+//   goes on: SnapshotEntry.swift) when the sink encodes entries itself, else RDB/command
+//   encoding right here;
 // - slots filled by inserts during the snapshot are marked done (they didn't exist at the
 //   instant); slots at or above the recorded high-water mark are skipped;
 // - FLUSHDB/FLUSHALL/reload detach the table's storage to the snapshot instead of freeing it
 //   (KeyTable.detachStorage), so the walker keeps reading the frozen contents. SWAPDB swaps
 //   Database objects: each table keeps its per-table state and its database number at the instant.
-// Entries of a database the walker hasn't reached go to that database's side buffer, emitted
-// after its SELECTDB/RESIZEDB when the walker gets there. The bytes go to a `SnapshotSink`
-// (a writer thread for BGSAVE, memory in tests). Zero cost when no snapshot runs: one nil check.
+// Entries of a database the walker hasn't reached go to that database's side buffer (encoded
+// here), emitted after its SELECTDB/RESIZEDB when the walker gets there. The bytes and entries
+// go to a `SnapshotSink` (a writer thread for BGSAVE, memory in tests). Zero cost when no
+// snapshot runs: one nil check.
 
 import RESP
 
