@@ -2,9 +2,11 @@
 // I/O off it (write, fsync, rename over the target, fsync of the directory), so a slow disk
 // never stalls commands. Keys arrive as entries (SnapshotEntry.swift: values of the instant the
 // engine won't change under us) and are RDB-encoded here too, so the engine thread only copies
-// references (or, for lists and skiplists, memory) for them.
-// The engine polls the outcome from the cron. Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't
-// move the file.
+// references (or, for lists, memory) for them. The engine polls the outcome from the cron.
+// Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't move the file.
+// The engine thread never waits for the mutex while the walk runs: the writer thread runs at a
+// lower priority and may be preempted holding it, so blocks go to an engine-side outbox that is
+// moved into the queue whenever `trylock` succeeds (priority inversion would stall commands).
 
 #if canImport(Glibc)
 import Glibc
@@ -13,11 +15,17 @@ import Glibc
 public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
-    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], Int) }
+    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], weight: Int, compression: Bool) }
+    // Shared with the writer thread, under `mutex`.
     private var queue: [Block] = []
     private var queued = 0
     private var queuedEntries = 0
-    private var compression = true
+    // Engine thread only: blocks not yet in `queue`, and the counters last seen.
+    private var outbox: [Block] = []
+    private var outboxBytes = 0
+    private var outboxEntries = 0
+    private var seenQueued = 0
+    private var seenEntries = 0
     private var closed = false
     private var checksum = false
     private var cancelled = false
@@ -53,33 +61,50 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        let copy = [UInt8](bytes)
-        pthread_mutex_lock(&mutex)
-        queue.append(.bytes(copy))
-        queued += copy.count
-        pthread_cond_signal(&cond)
-        pthread_mutex_unlock(&mutex)
+        outbox.append(.bytes([UInt8](bytes)))
+        outboxBytes += bytes.count
+        handOver(wait: false)
     }
 
     public var encodesEntries: Bool { true }
 
     public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
-        pthread_mutex_lock(&mutex)
-        self.compression = compression
-        queue.append(.entries(entries, weight))
-        queuedEntries += entries.count
-        queued += weight
-        pthread_cond_signal(&cond)
+        outbox.append(.entries(entries, weight: weight, compression: compression))
+        outboxBytes += weight
+        outboxEntries += entries.count
+        handOver(wait: false)
+    }
+
+    /// Moves the outbox into the queue and reads the counters, if the mutex is free (or always,
+    /// with `wait`).
+    private func handOver(wait: Bool) {
+        if wait { pthread_mutex_lock(&mutex) } else if pthread_mutex_trylock(&mutex) != 0 { return }
+        if !outbox.isEmpty {
+            queue.append(contentsOf: outbox)
+            queued += outboxBytes
+            queuedEntries += outboxEntries
+            outbox.removeAll(keepingCapacity: true)
+            outboxBytes = 0
+            outboxEntries = 0
+            pthread_cond_signal(&cond)
+        }
+        seenQueued = queued
+        seenEntries = queuedEntries
         pthread_mutex_unlock(&mutex)
     }
 
     public var pendingEntries: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return queuedEntries
+        handOver(wait: false)
+        return seenEntries + outboxEntries
+    }
+
+    public var pendingBytes: Int {
+        handOver(wait: false)
+        return seenQueued + outboxBytes
     }
 
     public func close(checksum: Bool) {
+        handOver(wait: true)
         pthread_mutex_lock(&mutex)
         self.checksum = checksum
         closed = true
@@ -88,6 +113,9 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     }
 
     public func cancel() {
+        outbox.removeAll()
+        outboxBytes = 0
+        outboxEntries = 0
         pthread_mutex_lock(&mutex)
         cancelled = true
         closed = true
@@ -100,12 +128,6 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         unlink(temp)
     }
 
-    public var pendingBytes: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return queued
-    }
-
     /// Size of the finished file (valid once `poll` returned .ok).
     public var fileSize: Int64 {
         pthread_mutex_lock(&mutex)
@@ -113,8 +135,9 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         return written + (trailer ? 8 : 0)
     }
 
+    /// nil while the file is being finished (or the mutex is busy: asked again next time).
     public func poll() -> SnapshotOutcome? {
-        pthread_mutex_lock(&mutex)
+        if pthread_mutex_trylock(&mutex) != 0 { return nil }
         defer { pthread_mutex_unlock(&mutex) }
         return outcome
     }
@@ -148,7 +171,8 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
         lowerThreadPriority()
         var failure: String? = nil
         var crc: UInt64 = 0
-        var encoder: RdbWriter? = nil
+        // Gathers blocks and encoded entries, written ~64 KB at a time.
+        var out = RdbWriter(compression: true)
         while true {
             pthread_mutex_lock(&mutex)
             while queue.isEmpty && !closed { pthread_cond_wait(&cond, &mutex) }
@@ -160,23 +184,24 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
                 return
             }
             let blocks = queue
-            let compress = compression
             queue.removeAll()
             pthread_mutex_unlock(&mutex)
-            // Blocks and encoded entries are gathered into `out` and written ~64 KB at a time.
             var n = 0, entries = 0
             for block in blocks {
                 switch block {
                 case .bytes(let b): n += b.count
-                case .entries(let es, let weight): entries += es.count; n += weight
+                case .entries(let es, let weight, _): entries += es.count; n += weight
                 }
             }
-            let out = encoder ?? RdbWriter(compression: compress)
-            encoder = out
             for block in blocks where failure == nil {
                 switch block {
                 case .bytes(let b): out.put(b)
-                case .entries(let es, _): SnapshotEntry.encode(es, into: out)
+                case .entries(let es, _, let compression):
+                    if out.compression != compression {   // a snapshot's setting, known at its first entries
+                        if out.count > 0 { failure = writeOut(fd, out, &crc) }
+                        out = RdbWriter(compression: compression)
+                    }
+                    SnapshotEntry.encode(es, into: out)
                 }
                 if out.count >= 1 << 16 { failure = writeOut(fd, out, &crc) }
             }

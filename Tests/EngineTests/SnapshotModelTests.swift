@@ -5,6 +5,9 @@
 @testable import Engine
 import RESP
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class SnapshotModelTests: XCTestCase {
     /// Every key of every database, described (the deep copy the snapshot must equal).
@@ -159,6 +162,49 @@ final class SnapshotModelTests: XCTestCase {
     /// list without its copy fails this test: seeds 104, 118, 121...)
     func testHandedOffValuesKeepTheInstant() throws {
         for seed in UInt64(1)...200 { try runSeed(seed, deferred: true) }
+    }
+
+    /// The real writer thread (SnapshotFileSink, entries encoded off the engine thread while
+    /// the workload goes on) writes the instant to a file.
+    func testFileSinkWritesTheInstant() throws {
+        let dir = "/tmp/keyward-snapshot-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { unlink(dir + "/dump.rdb"); rmdir(dir) }
+        for seed in UInt64(1)...20 {
+            let e = Engine(databases: 16, hashSeed: seed | 1)
+            e.now = 1_700_000_000_000
+            let h = EngineHarness(engine: e)
+            let w = Workload(h, seed: seed)
+            w.populate()
+            for i in 0..<3000 { h.raw(["RPUSH", "biglist", "element-\(i)"]); h.raw(["ZADD", "bigz", String(i), "m\(i)"]) }
+            let want = SnapshotModelTests.capture(e)
+            let instant = e.now
+            let sink = SnapshotFileSink(directory: dir, file: "dump.rdb")
+            XCTAssertNil(sink.start())
+            XCTAssertTrue(e.startBackgroundSave(sink: sink))
+            while let s = e.persistence.snapshot, !s.finished {
+                for _ in 0..<(1 + w.r(6)) { w.op() }
+                h.raw(["RPUSH", "biglist", "late"]); h.raw(["ZADD", "bigz", "-1", "late"])
+                s.step(micros: 1_000_000, maxWork: 1 + w.r(60))
+            }
+            if case .failed(let why) = sink.wait() { XCTFail("seed \(seed): \(why)") }
+            let fd = open(dir + "/dump.rdb", O_RDONLY)
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1 << 16) }
+                if n <= 0 { break }
+                bytes += chunk[0..<n]
+            }
+            close(fd)
+            let got = try SnapshotModelTests.load(bytes, now: instant)
+            XCTAssertEqual(got.count, want.count, "seed \(seed)")
+            for (k, v) in want where got[k] != v {
+                XCTFail("seed \(seed): \(k) saved as \(got[k] ?? "missing"), was \(v) at the instant")
+                break
+            }
+            e.backgroundSaveCron()
+        }
     }
 
     /// A test that can fail: a sink that encodes late sees in-place changes if the string
