@@ -232,3 +232,23 @@ def test_replica_rebuilds_its_aof_in_the_background_after_full_sync(tmp_path, se
     restart_from_aof(replica)   # comes back as a master with what its AOF holds
     assert keyspace(client(replica)) == expected
     assert not temp_files(replica)
+
+
+def test_sigterm_during_the_first_rewrite_finishes_it(tmp_path, servers):
+    """Redis refuses a non-forced SHUTDOWN while the initial AOF is written; we finish it (the
+    dataset must not be lost to a restart with appendonly yes)."""
+    kw = start(tmp_path, "kw")
+    servers.append(kw)
+    r = client(kw)
+    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    assert r.config_set("appendonly", "yes")
+    assert persistence(r)["aof_rewrite_in_progress"] == 1
+    r.set("during", "1")
+    kw.stop()   # SIGTERM
+    assert kw.proc.returncode == 0
+    assert "Writing initial AOF before exiting." in kw.log_path.read_text()
+    kw.extra_args = kw.extra_args + ["--appendonly", "yes"]
+    kw.start(timeout=TIMEOUT)
+    r = client(kw)
+    assert r.dbsize() == KEYS + 1 and r.get("during") == b"1"
+    assert not temp_files(kw)
