@@ -203,6 +203,7 @@ final class AppendOnly {
     func rewriteNow() -> String? {
         do {
             try makeDirectory()
+            if state == .off { try loadManifestIfAbsent() }
             try rewrite(reason: "on rewrite")
             return nil
         } catch {

@@ -252,3 +252,28 @@ def test_sigterm_during_the_first_rewrite_finishes_it(tmp_path, servers):
     r = client(kw)
     assert r.dbsize() == KEYS + 1 and r.get("during") == b"1"
     assert not temp_files(kw)
+
+
+def test_enable_continues_the_manifest_left_by_an_earlier_run(tmp_path, servers):
+    """Started with appendonly no over an AOF directory of an earlier run: enabling continues
+    its numbering (Redis always reads the manifest) and the old files become history and go.
+    BGREWRITEAOF with the AOF off writes the files but leaves it off, as Redis."""
+    kw = start(tmp_path, "kw", "--appendonly", "yes")
+    servers.append(kw)
+    r = client(kw)
+    r.set("old", "1")
+    assert aof_files(kw) == ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"]
+    kw.stop()
+    kw.extra_args = ["--enable-debug-command", "yes"]
+    kw.start()
+    r = client(kw)
+    r.set("new", "2")
+    assert r.bgrewriteaof()
+    assert persistence(r)["aof_enabled"] == 0
+    assert r.config_set("appendonly", "yes")
+    wait_until(lambda: rewrite_landed(r), "the rewrite")
+    r.set("after", "3")
+    assert aof_files(kw) == ["appendonly.aof.3.base.rdb", "appendonly.aof.3.incr.aof", "appendonly.aof.manifest"]
+    restart_from_aof(kw)
+    r = client(kw)
+    assert sorted(r.keys("*")) == [b"after", b"new"]
