@@ -20,7 +20,31 @@ public final class AofStatus {
     public var rewrite: (() -> String?)? = nil
     /// BGREWRITEAOF arrived while a BGSAVE ran (or inside EXEC): the cron starts it later.
     public var rewriteScheduled = false
+    /// aofRewriteLimited's back-off (minutes) and the unix second it ends (0: none running).
+    var limitDelayMinutes: Int64 = 0
+    var limitUntil: Int64 = 0
     public init() {}
+
+    /// Redis's aofRewriteLimited: after 3 consecutive failures a scheduled rewrite (the cron's
+    /// retry of a failed one) waits 1, 2, 4 ... up to 60 minutes, so a failing disk doesn't
+    /// fill the directory with small increments. BGREWRITEAOF is never limited. `log` gets
+    /// Redis's warning when a new wait starts.
+    public func rewriteLimited(nowSeconds: Int64, log: (String) -> Void) -> Bool {
+        if consecutiveFailures < 3 {
+            limitDelayMinutes = 0
+            limitUntil = 0
+            return false
+        }
+        if limitUntil != 0 {
+            if nowSeconds < limitUntil { return true }
+            limitUntil = 0
+            return false
+        }
+        limitDelayMinutes = limitDelayMinutes == 0 ? 1 : min(limitDelayMinutes * 2, 60)
+        limitUntil = nowSeconds + limitDelayMinutes * 60
+        log("Background AOF rewrite has repeatedly failed and triggered the limit, will retry in \(limitDelayMinutes) minutes")
+        return true
+    }
 }
 
 extension Engine {

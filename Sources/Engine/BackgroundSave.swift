@@ -132,7 +132,8 @@ extension Engine {
         startWaitingSyncs()
         if p.snapshot != nil { return }
         // A rewrite deferred behind a BGSAVE goes first, as in Redis's serverCron.
-        if aof.rewriteScheduled, let rewrite = aof.rewrite {
+        if aof.rewriteScheduled, let rewrite = aof.rewrite,
+           !aof.rewriteLimited(nowSeconds: now / 1000, log: { p.warn?($0) }) {
             aof.rewriteScheduled = false
             if let err = rewrite() { p.warn?(err) }
             if p.snapshot != nil { return }

@@ -90,8 +90,9 @@ enum ServerCommands {
         // Save here rather than in the server so a failure can be answered (Redis's
         // prepareForShutdown): SAVE, or save points configured and no NOSAVE.
         let e = c.engine
-        // Redis kills a BGSAVE child here and saves synchronously.
-        e.cancelBackgroundSave()
+        // Redis kills a BGSAVE child here and saves synchronously. An AOF rewrite is the
+        // server's to end (it finishes the one that turns the AOF on, AppendOnly+Enable.swift).
+        if !e.aofRewriteInProgress { e.cancelBackgroundSave() }
         if save ?? !e.config.saveParams.isEmpty {
             e.persistence.log?("Saving the final RDB snapshot before exiting.")
             if !e.saveRdb() && !force {

@@ -16,6 +16,14 @@ public func startThread(_ body: @escaping () -> Void) -> Bool {
     let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var t = pthread_t()
     let rc = pthread_create(&t, nil, { arg in
+        // SIGTERM/SIGINT belong to the engine thread's signalfd (graceful shutdown). A thread
+        // started before the server blocked them (the lazy-free one) would otherwise take the
+        // signal with its default action and kill the process mid-write.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
         Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue().run()
         return nil
     }, box)

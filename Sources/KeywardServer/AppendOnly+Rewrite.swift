@@ -15,7 +15,11 @@ import Engine
 extension AppendOnly {
     /// BGREWRITEAOF and the automatic rewrite: an error text or nil (started or done).
     func startRewrite() -> String? {
-        guard isOn else { return rewriteNow() }
+        switch state {
+        case .off: return rewriteNow()
+        case .waitRewrite: return startFirstRewrite()
+        case .on: break
+        }
         let preamble = engine.config.bool("aof-use-rdb-preamble")
         if engine.backgroundSaveInProgress { return "ERR Background append only file rewriting already in progress" }
         let started = unixMillis()

@@ -12,6 +12,11 @@ import RESP
 
 enum FsyncPolicy: String { case always, everysec, no }
 
+/// Redis's aof_state. `waitRewrite` runs from CONFIG SET appendonly yes (or a replica's full
+/// sync) until the first background rewrite lands: the commands since its instant go to a
+/// temporary increment that only then joins the manifest (AppendOnly+Enable.swift).
+enum AofState { case off, on, waitRewrite }
+
 final class AppendOnly {
     unowned let server: Server
     var engine: Engine { server.engine }
@@ -26,6 +31,7 @@ final class AppendOnly {
     var incrSize: Int64 = 0
     var baseSize: Int64 = 0
     var sink: ((UnsafeRawBufferPointer) -> Void)? = nil
+    var state = AofState.off { didSet { engine.aof.enabled = state != .off } }
 
     init(server: Server) { self.server = server }
 
@@ -33,7 +39,9 @@ final class AppendOnly {
     var prefix: String { engine.config.string("appendfilename") }
     var manifestName: String { prefix + ".manifest" }
     func path(_ name: String) -> String { dirName + "/" + name }
-    var isOn: Bool { fd >= 0 }
+    /// appendonly is in effect (Redis's aof_state != AOF_OFF); the file may still be waiting
+    /// for its first base (`state == .waitRewrite`).
+    var isOn: Bool { state != .off }
 
     // MARK: start and stop
 
@@ -41,6 +49,7 @@ final class AppendOnly {
     /// base and an increment when there are none), as aofOpenIfNeededOnServerStart.
     func openOnStart() throws {
         try makeDirectory()
+        state = .on
         if manifest.base == nil && manifest.incrs.isEmpty {
             try rewrite(reason: "on server start")
             return
@@ -54,30 +63,23 @@ final class AppendOnly {
         attach()
     }
 
-    /// CONFIG SET appendonly yes: the current dataset becomes the base (startAppendOnly).
-    func start() -> String? {
-        do {
-            try makeDirectory()
-            try rewrite(reason: "on AOF enable")
-            server.log(.notice, "AOF enabled")
-            return nil
-        } catch {
-            server.log(.warning, "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error: \(error)")
-            return "\(error)"
-        }
-    }
-
     /// CONFIG SET appendonly no / shutdown: flush, fsync, close.
     func stop() {
         guard isOn else { return }
-        // A background rewrite is abandoned (Redis kills its child); the manifest still names
-        // the old base and every increment.
+        // Off first: the cancelled rewrite's completion then cleans up without counting a
+        // failure or scheduling a retry (Redis kills its child with SIGUSR1).
+        state = .off
+        engine.aof.rewriteScheduled = false
+        // A background rewrite is abandoned; the manifest still names the old base and every
+        // increment (or, while waiting for the first base, is untouched or absent).
         if engine.aofRewriteInProgress { engine.cancelBackgroundSave() }
-        flush(force: true)
-        fsyncer.drain()
-        _ = fdatasync(fd)
-        close(fd)
-        fd = -1
+        if fd >= 0 {
+            flush(force: true)
+            fsyncer.drain()
+            _ = fdatasync(fd)
+            close(fd)
+            fd = -1
+        }
         detach()
     }
 
@@ -86,7 +88,6 @@ final class AppendOnly {
         sink = s
         engine.propagation.aof.sinks = [s]
         engine.propagation.aof.selectedDb = -1
-        engine.aof.enabled = true
         updateStatus()
     }
 
@@ -94,7 +95,6 @@ final class AppendOnly {
         engine.propagation.aof.sinks = []
         sink = nil
         buffer.clear()
-        engine.aof.enabled = false
     }
 
     func makeDirectory() throws {
@@ -117,7 +117,7 @@ final class AppendOnly {
 
     /// Writes the buffered commands (flushAppendOnlyFile). `force` ignores the everysec pacing.
     func flush(force: Bool = false) {
-        guard isOn else { return }
+        guard fd >= 0 else { return }
         if buffer.readableCount > 0 {
             let r = buffer.readable
             var off = 0
@@ -182,8 +182,9 @@ final class AppendOnly {
 
     /// serverCron: the everysec fsync when idle, and the automatic rewrite.
     func cron() {
-        guard isOn else { return }
-        if unsyncedWrites && policy == .everysec { flush() }
+        if fd >= 0 && unsyncedWrites && policy == .everysec { flush() }
+        // Growth counts only once the AOF is on (serverCron checks AOF_ON).
+        guard state == .on else { return }
         let pct = engine.config.int("auto-aof-rewrite-percentage")
         let minSize = engine.config.int("auto-aof-rewrite-min-size")
         let size = baseSize + incrSize
@@ -202,6 +203,7 @@ final class AppendOnly {
     func rewriteNow() -> String? {
         do {
             try makeDirectory()
+            if state == .off { try loadManifestIfAbsent() }
             try rewrite(reason: "on rewrite")
             return nil
         } catch {
@@ -223,7 +225,7 @@ final class AppendOnly {
     /// needed: nothing is written while it runs.
     func rewrite(reason: String) throws {
         let started = unixMillis()
-        if isOn { flush(force: true); fsyncer.drain(); _ = fdatasync(fd) }
+        if fd >= 0 { flush(force: true); fsyncer.drain(); _ = fdatasync(fd) }
         var next = manifest
         let rdb = engine.config.bool("aof-use-rdb-preamble")
         let (baseName, incrName) = next.rotate(prefix: prefix, rdbBase: rdb)
@@ -239,7 +241,8 @@ final class AppendOnly {
         manifest = next
         try persistManifest()
         if fd >= 0 { close(fd) }
-        fd = newFd
+        // BGREWRITEAOF with the AOF off writes the files but leaves it off, as Redis.
+        if state == .off { close(newFd); fd = -1 } else { fd = newFd }
         incrSize = 0
         baseSize = written
         if !engine.config.bool("aof-disable-auto-gc") {
@@ -248,7 +251,14 @@ final class AppendOnly {
                 unlink(path(h.name))
             }
         }
-        if sink == nil { attach() } else { engine.propagation.aof.selectedDb = -1 }
+        if state != .off {
+            if sink == nil { attach() } else { engine.propagation.aof.selectedDb = -1 }
+        }
+        if state == .waitRewrite {
+            state = .on
+            engine.aof.rewriteScheduled = false
+            unlink(path(tempIncrName))
+        }
         let a = engine.aof
         if reason != "on server start" { a.rewrites += 1 }   // Redis counts only background rewrites
         a.consecutiveFailures = 0

@@ -70,18 +70,23 @@ final class ReplicaLink: FileEventHandler {
                 // until the load is over (its handshake is mid-action).
                 server.loop.setReadable(fd, false)
                 defer { if !done { server.loop.setReadable(fd, true) } }
+                // The AOF describes the old dataset: stopped for the load, then started over
+                // from the synced one by a background rewrite (readSyncBulkPayload's
+                // stopAppendOnly, restartAOFAfterSYNC).
+                let aofWasOn = server.aof.isOn
+                if aofWasOn { server.aof.stop() }
                 do {
                     _ = try server.engine.withLoading(totalBytes: rdb.count) {
                         try rdb.withUnsafeBytes { try server.engine.loadRdb($0) }
                     }
                 } catch {
+                    if aofWasOn { server.aof.restartAfterSync() }
                     server.replicaLinkFailed(self, "Failed trying to load the MASTER synchronization DB from socket: \(error)")
                     return
                 }
                 server.engine.replicationDidFullSync(replid: replid, offset: offset)
                 server.engine.failoverCompleted()
-                // The AOF described the old dataset: start it over from the synced one.
-                if server.aof.isOn { _ = server.aof.rewriteNow() }
+                if aofWasOn { server.aof.restartAfterSync() }
                 server.log(.notice, "MASTER <-> REPLICA sync: Finished with success")
             case .continued(let replid):
                 server.log(.notice, "Successful partial resynchronization with master.")

@@ -329,6 +329,7 @@ public final class Server {
 
     func shutdown(_ req: ShutdownRequest) {
         log(.warning, "User requested shutdown...")
+        aof.finishFirstRewriteForShutdown()
         if aof.isOn {
             log(.notice, "Calling fsync() on the AOF file.")
             aof.stop()

@@ -204,6 +204,12 @@ def test_enabling_at_runtime_writes_a_base_of_the_current_data(tmp_path):
         assert r.config_set("appendonly", "yes")
         assert r.info("persistence")["aof_enabled"] == 1
         r.set("later", "x")
+        # The base is written in the background (AOF_WAIT_REWRITE): a kill -9 before it lands
+        # would leave no AOF, as in Redis.
+        deadline = time.monotonic() + 30
+        while r.info("persistence")["aof_rewrites"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.info("persistence")["aof_rewrite_in_progress"] == 0
         before = snapshot(r)
         kill9(srv)
         srv.extra_args = AOF_ARGS
