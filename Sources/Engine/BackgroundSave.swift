@@ -64,6 +64,8 @@ extension Engine {
     public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
     /// A BGSAVE or a full sync's snapshot (Redis's RDB child) runs.
     public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose != .aofRewrite }
+    /// The running snapshot hands entries to its sink's thread (the walk itself is cheap).
+    public var backgroundSaveHandsOver: Bool { persistence.snapshot?.handoff ?? false }
     public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose == .aofRewrite }
 
     /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
