@@ -81,7 +81,9 @@ extension Engine {
         let s = ReplicationSync(replid: r.replid, offset: r.offset, mark: randomHex(40))
         r.sync = s
         let p = persistence
-        p.snapshot = Snapshot(engine: self, sink: s, aux: replicationSaveInfo())
+        // Keys are encoded on the encoder's thread; its bytes come back to `s` on this one.
+        let sink: SnapshotSink = SnapshotEncoder(s) ?? s
+        p.snapshot = Snapshot(engine: self, sink: sink, aux: replicationSaveInfo())
         p.snapshotPurpose = .replication
         p.snapshotDone = { [unowned self] outcome in self.finishSync(s, outcome) }
         p.log?("Starting BGSAVE for SYNC with target: replicas sockets (fork-less snapshot)")

@@ -4,9 +4,7 @@
 // engine won't change under us) and are RDB-encoded here too, so the engine thread only copies
 // references (or, for lists, memory) for them. The engine polls the outcome from the cron.
 // Paths are absolute (taken at start): CONFIG SET dir meanwhile doesn't move the file.
-// The engine thread never waits for the mutex while the walk runs: the writer thread runs at a
-// lower priority and may be preempted holding it, so blocks go to an engine-side outbox that is
-// moved into the queue whenever `trylock` succeeds (priority inversion would stall commands).
+// The engine thread never waits for the mutex while the walk runs (SnapshotBlock.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -15,15 +13,12 @@ import Glibc
 public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var cond = pthread_cond_t()
-    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], weight: Int, compression: Bool) }
     // Shared with the writer thread, under `mutex`.
-    private var queue: [Block] = []
+    private var queue: [SnapshotBlock] = []
     private var queued = 0
     private var queuedEntries = 0
     // Engine thread only: blocks not yet in `queue`, and the counters last seen.
-    private var outbox: [Block] = []
-    private var outboxBytes = 0
-    private var outboxEntries = 0
+    private var outbox = SnapshotOutbox()
     private var seenQueued = 0
     private var seenEntries = 0
     private var closed = false
@@ -61,17 +56,14 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        outbox.append(.bytes([UInt8](bytes)))
-        outboxBytes += bytes.count
+        outbox.add(.bytes([UInt8](bytes)))
         handOver(wait: false)
     }
 
     public var encodesEntries: Bool { true }
 
     public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
-        outbox.append(.entries(entries, weight: weight, compression: compression))
-        outboxBytes += weight
-        outboxEntries += entries.count
+        outbox.add(.entries(entries, weight: weight, compression: compression))
         handOver(wait: false)
     }
 
@@ -79,13 +71,8 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     /// with `wait`).
     private func handOver(wait: Bool) {
         if wait { pthread_mutex_lock(&mutex) } else if pthread_mutex_trylock(&mutex) != 0 { return }
-        if !outbox.isEmpty {
-            queue.append(contentsOf: outbox)
-            queued += outboxBytes
-            queuedEntries += outboxEntries
-            outbox.removeAll(keepingCapacity: true)
-            outboxBytes = 0
-            outboxEntries = 0
+        if !outbox.blocks.isEmpty {
+            outbox.move(into: &queue, bytes: &queued, entries: &queuedEntries)
             pthread_cond_signal(&cond)
         }
         seenQueued = queued
@@ -95,12 +82,12 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
 
     public var pendingEntries: Int {
         handOver(wait: false)
-        return seenEntries + outboxEntries
+        return seenEntries + outbox.entries
     }
 
     public var pendingBytes: Int {
         handOver(wait: false)
-        return seenQueued + outboxBytes
+        return seenQueued + outbox.bytes
     }
 
     public func close(checksum: Bool) {
@@ -113,9 +100,7 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
     }
 
     public func cancel() {
-        outbox.removeAll()
-        outboxBytes = 0
-        outboxEntries = 0
+        outbox.clear()
         pthread_mutex_lock(&mutex)
         cancelled = true
         closed = true
@@ -188,21 +173,11 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
             pthread_mutex_unlock(&mutex)
             var n = 0, entries = 0
             for block in blocks {
-                switch block {
-                case .bytes(let b): n += b.count
-                case .entries(let es, let weight, _): entries += es.count; n += weight
-                }
+                n += block.weight
+                entries += block.entryCount
             }
             for block in blocks where failure == nil {
-                switch block {
-                case .bytes(let b): out.put(b)
-                case .entries(let es, _, let compression):
-                    if out.compression != compression {   // a snapshot's setting, known at its first entries
-                        if out.count > 0 { failure = writeOut(fd, out, &crc) }
-                        out = RdbWriter(compression: compression)
-                    }
-                    SnapshotEntry.encode(es, into: out)
-                }
+                block.append(to: &out)
                 if out.count >= 1 << 16 { failure = writeOut(fd, out, &crc) }
             }
             if failure == nil && out.count > 0 { failure = writeOut(fd, out, &crc) }

@@ -164,6 +164,33 @@ final class SnapshotModelTests: XCTestCase {
         for seed in UInt64(1)...200 { try runSeed(seed, deferred: true) }
     }
 
+    /// One seed of the workload against a sink with a thread of its own: `late` writes during
+    /// the walk, `image` waits for the sink and returns the file's bytes.
+    func runThreaded(_ seed: UInt64, fill: (EngineHarness) -> Void, late: (EngineHarness, Workload) -> Void,
+                     sink: SnapshotSink, image: (Engine) throws -> [UInt8]) throws {
+        let e = Engine(databases: 16, hashSeed: seed | 1)
+        e.now = 1_700_000_000_000
+        let h = EngineHarness(engine: e)
+        let w = Workload(h, seed: seed)
+        w.populate()
+        fill(h)
+        let want = SnapshotModelTests.capture(e)
+        let instant = e.now
+        XCTAssertTrue(e.startBackgroundSave(sink: sink))
+        XCTAssertTrue(e.persistence.snapshot!.handoff)
+        while let s = e.persistence.snapshot, !s.finished {
+            for _ in 0..<(1 + w.r(6)) { w.op() }
+            late(h, w)
+            s.step(micros: 1_000_000, maxWork: 1 + w.r(60))
+        }
+        let got = try SnapshotModelTests.load(try image(e), now: instant)
+        XCTAssertEqual(got.count, want.count, "seed \(seed)")
+        for (k, v) in want where got[k] != v {
+            XCTFail("seed \(seed): \(k) saved as \(got[k] ?? "missing"), was \(v) at the instant")
+            break
+        }
+    }
+
     /// The real writer thread (SnapshotFileSink, entries encoded off the engine thread while
     /// the workload goes on) writes the instant to a file.
     func testFileSinkWritesTheInstant() throws {
@@ -171,39 +198,45 @@ final class SnapshotModelTests: XCTestCase {
         mkdir(dir, 0o755)
         defer { unlink(dir + "/dump.rdb"); rmdir(dir) }
         for seed in UInt64(1)...20 {
-            let e = Engine(databases: 16, hashSeed: seed | 1)
-            e.now = 1_700_000_000_000
-            let h = EngineHarness(engine: e)
-            let w = Workload(h, seed: seed)
-            w.populate()
-            for i in 0..<3000 { h.raw(["RPUSH", "biglist", "element-\(i)"]); h.raw(["ZADD", "bigz", String(i), "m\(i)"]) }
-            let want = SnapshotModelTests.capture(e)
-            let instant = e.now
             let sink = SnapshotFileSink(directory: dir, file: "dump.rdb")
             XCTAssertNil(sink.start())
-            XCTAssertTrue(e.startBackgroundSave(sink: sink))
-            while let s = e.persistence.snapshot, !s.finished {
-                for _ in 0..<(1 + w.r(6)) { w.op() }
+            try runThreaded(seed, fill: { h in
+                for i in 0..<3000 { h.raw(["RPUSH", "biglist", "element-\(i)"]); h.raw(["ZADD", "bigz", String(i), "m\(i)"]) }
+            }, late: { h, _ in
                 h.raw(["RPUSH", "biglist", "late"]); h.raw(["ZADD", "bigz", "-1", "late"])
-                s.step(micros: 1_000_000, maxWork: 1 + w.r(60))
-            }
-            if case .failed(let why) = sink.wait() { XCTFail("seed \(seed): \(why)") }
-            let fd = open(dir + "/dump.rdb", O_RDONLY)
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1 << 16) }
-                if n <= 0 { break }
-                bytes += chunk[0..<n]
-            }
-            close(fd)
-            let got = try SnapshotModelTests.load(bytes, now: instant)
-            XCTAssertEqual(got.count, want.count, "seed \(seed)")
-            for (k, v) in want where got[k] != v {
-                XCTFail("seed \(seed): \(k) saved as \(got[k] ?? "missing"), was \(v) at the instant")
-                break
-            }
-            e.backgroundSaveCron()
+            }, sink: sink, image: { e in
+                if case .failed(let why) = sink.wait() { XCTFail("seed \(seed): \(why)") }
+                e.backgroundSaveCron()
+                let fd = open(dir + "/dump.rdb", O_RDONLY)
+                defer { close(fd) }
+                var bytes: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1 << 16) }
+                    if n <= 0 { break }
+                    bytes += chunk[0..<n]
+                }
+                return bytes
+            })
+        }
+    }
+
+    /// The encoding stage in front of an engine-thread sink (a replication full sync's):
+    /// entries encoded on its thread, bytes back in order, the image equal to the instant.
+    func testEncoderStageFeedsAnEngineThreadSinkTheInstant() throws {
+        for seed in UInt64(1)...20 {
+            let memory = MemorySnapshotSink()
+            try runThreaded(seed, fill: { h in
+                for i in 0..<2000 { h.raw(["HSET", "bighash", "f\(i)", "v\(i)"]); h.raw(["SADD", "bigset", "m\(i)"]) }
+            }, late: { h, w in
+                h.raw(["HSET", "bighash", "f\(w.r(3000))", "late"]); h.raw(["SREM", "bigset", "m\(w.r(2000))"])
+            }, sink: try XCTUnwrap(SnapshotEncoder(memory)), image: { e in
+                // The engine polls until the stage has handed every byte over and closed the sink.
+                let deadline = monotonicMicros() + 60_000_000
+                while e.backgroundSaveInProgress && monotonicMicros() < deadline { e.backgroundSaveCron(); usleep(200) }
+                XCTAssertTrue(memory.closed, "seed \(seed)")
+                return memory.bytes
+            })
         }
     }
 
