@@ -64,8 +64,12 @@ extension Engine {
     public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
     /// A BGSAVE or a full sync's snapshot (Redis's RDB child) runs.
     public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose != .aofRewrite }
-    /// The running snapshot hands entries to its sink's thread (the walk itself is cheap).
-    public var backgroundSaveHandsOver: Bool { persistence.snapshot?.handoff ?? false }
+    /// The running snapshot hands entries to a file sink's thread (the walk itself is cheap and
+    /// may be paced). A full sync's walk is not paced: its bytes reach the replicas only as the
+    /// walk hands them back, and the sync's duration is the replica's catch-up time.
+    public var backgroundSaveHandsOver: Bool {
+        (persistence.snapshot?.handoff ?? false) && persistence.snapshotPurpose != .replication
+    }
     public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose == .aofRewrite }
 
     /// Starts a snapshot for an AOF rewrite base (the server's AppendOnly): `done` runs on the
