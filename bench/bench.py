@@ -505,6 +505,9 @@ def replication(binaries: dict[str, str], workdir: Path, a) -> str:
             log(f"replication: DEBUG POPULATE {a.repl_keys} into the {name} master")
             with m.connect(timeout=600) as c:
                 c.execute("DEBUG", "POPULATE", str(a.repl_keys), "key", "16")
+            # A SET probe on the master: its latency idle vs while the full sync runs.
+            probe = ProcessProbe(m, workdir / f"{name}-repl-probe.bin")
+            time.sleep(a.idle_secs + 0.3)
             t0 = time.monotonic()
             with r.connect(timeout=60) as c:
                 c.execute("REPLICAOF", m.host, str(m.port))
@@ -514,8 +517,11 @@ def replication(binaries: dict[str, str], workdir: Path, a) -> str:
                     break
                 if time.monotonic() - t0 > 600:
                     raise RuntimeError("full sync did not finish")
-                time.sleep(0.01)
+                time.sleep(0.02)
             sync_secs = time.monotonic() - t0
+            samples = probe.stop()
+            probe_idle = window(samples, t0 - a.idle_secs, t0)
+            probe_during = window(samples, t0, t0 + sync_secs)
             # Lag under load.
             bench = subprocess.Popen([BENCH, "-h", m.host, "-p", str(m.port), "-t", "set", "-r", "1000000",
                                       "-n", str(a.repl_load_n), "-c", "50", "-P", "16", "-q"],
@@ -536,18 +542,21 @@ def replication(binaries: dict[str, str], workdir: Path, a) -> str:
                             break
                     lag_ms.append((time.monotonic() - t1) * 1000)
                     time.sleep(0.02)
-            rows[name] = dict(sync=sync_secs, bytes=lag_bytes, ms=lag_ms)
+            rows[name] = dict(sync=sync_secs, bytes=lag_bytes, ms=lag_ms, idle=probe_idle, during=probe_during)
         finally:
             r.stop()
             m.stop()
     lines = [f"### Replication (full sync of {a.repl_keys:,} keys; lag while redis-benchmark -t set -P 16 "
              f"-n {a.repl_load_n:,} writes to the master)", "",
-             "| master → replica | full sync s | lag bytes p50 / p99 / max | lag ms p50 / p99 / max | samples |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "| master → replica | full sync s | master SET p99 / p99.9 ms idle | master SET p99 / p99.9 ms during the sync | "
+             "lag bytes p50 / p99 / max | lag ms p50 / p99 / max | samples |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, row in rows.items():
         b, ms = sorted(row["bytes"]), sorted(row["ms"])
         q = lambda xs, p: xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0
-        lines.append(f"| {name} → {name} | {row['sync']:.2f} | {q(b, .5):,} / {q(b, .99):,} / {max(b) if b else 0:,} | "
+        lines.append(f"| {name} → {name} | {row['sync']:.2f} | {pct(row['idle'], .99):.3f} / {pct(row['idle'], .999):.3f} | "
+                     f"{pct(row['during'], .99):.3f} / {pct(row['during'], .999):.3f} | "
+                     f"{q(b, .5):,} / {q(b, .99):,} / {max(b) if b else 0:,} | "
                      f"{q(ms, .5):.2f} / {q(ms, .99):.2f} / {max(ms) if ms else 0:.2f} | {len(ms)} |")
     if "keyward" in rows and "redis" in rows:
         lines += ["", f"Full sync keyward/redis: **{ratio(rows['keyward']['sync'], rows['redis']['sync'])}** "
