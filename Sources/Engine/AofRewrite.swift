@@ -79,6 +79,13 @@ public enum AofRewrite {
                     buf.writeBulk(formatDouble(elems[i].1))
                     elems[i].0.withBytes { buf.writeBulk($0) }
                 }
+            } else if let z = o as? ZsetScores {   // a snapshot's skiplist zset (SnapshotEntry)
+                var elems: [(Bytes, Double)] = []
+                z.map.forEach { m, s in elems.append((m, s)) }
+                batches(&out, "ZADD", k, elems.count, width: 2) { i, buf in
+                    buf.writeBulk(formatDouble(elems[i].1))
+                    elems[i].0.withBytes { buf.writeBulk($0) }
+                }
             } else if let payload = dump?(v) {
                 out.writeArrayHeader(4)
                 out.writeBulk("RESTORE" as StaticString)

@@ -19,15 +19,15 @@ public final class MemorySnapshotSink: SnapshotSink {
     /// tests prove the entries still hold the values of the instant.
     public let deferred: Bool
     private var blocks: [Block] = []
-    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], Bool) }
+    private enum Block { case bytes([UInt8]), entries([SnapshotEntry], SnapshotEntry.Format) }
     public init(deferred: Bool = false) { self.deferred = deferred }
     public var encodesEntries: Bool { deferred }
     /// Entries taken and not yet encoded.
     public var heldEntries: Int { blocks.reduce(0) { if case .entries(let es, _) = $1 { return $0 + es.count } else { return $0 } } }
-    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format) {
         blocks.append(.bytes(bytes))
         bytes = []
-        blocks.append(.entries(entries, compression))
+        blocks.append(.entries(entries, format))
     }
     public func write(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
     public func close(checksum: Bool) {
@@ -36,9 +36,11 @@ public final class MemorySnapshotSink: SnapshotSink {
             for b in blocks {
                 switch b {
                 case .bytes(let x): all += x
-                case .entries(let es, let compression):
+                case .entries(let es, let format):
+                    var compression = false
+                    if case .rdb(let c) = format { compression = c }
                     let w = RdbWriter(compression: compression)
-                    SnapshotEntry.encode(es, into: w)
+                    SnapshotEntry.encode(es, format, into: w)
                     all += w.bytes
                 }
             }

@@ -42,14 +42,14 @@ public protocol SnapshotSink: AnyObject {
     var encodesEntries: Bool { get }
     /// Keys to encode as RDB entries, in order with the blocks of `write`. `weight`: bytes
     /// they hold alone (copies), counted in `pendingBytes` until encoded.
-    func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool)
+    func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format)
     /// Entries handed over but not yet encoded (backpressure, like `pendingBytes`).
     var pendingEntries: Int { get }
 }
 
 extension SnapshotSink {
     public var encodesEntries: Bool { false }
-    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format) {
         preconditionFailure("writeEntries on a sink that doesn't encode entries")
     }
     public var pendingEntries: Int { 0 }
@@ -160,7 +160,7 @@ public final class Snapshot {
         var total = 0
         for d in e.dbs { total += d.count }
         keysTotal = total
-        handoff = !commandForm && sink.encodesEntries
+        handoff = sink.encodesEntries
         if commandForm {
             for code in e.scripting.libraryCodes {    // functions first, as rewriteFunctions
                 scratch.writeArrayHeader(3)
@@ -198,39 +198,29 @@ public final class Snapshot {
             w = RdbWriter(compression: compression)
             t.side = w
         }
-        if commandForm {
-            let value = e.pointee.value
-            e.pointee.key.withBytes { k in
-                if AofRewrite.emit(&scratch, k, value, dump: dump) {
-                    if at != 0 {
-                        scratch.writeArrayHeader(3)
-                        scratch.writeBulk("PEXPIREAT" as StaticString)
-                        scratch.writeBulk(k)
-                        scratch.writeBulkDecimal(at)
-                    }
-                } else {
-                    skipped += 1
-                }
-            }
-            w.put(scratch.readable)
-            scratch.clear()
-        } else if handoff && w === main, let (value, weight) = SnapshotEntry.detach(e.pointee.value) {
+        if handoff && w === main, let (value, weight) = SnapshotEntry.detach(e.pointee.value) {
             if batch.isEmpty { try? main.flush() }   // bytes before the entries go first
             batch.append(SnapshotEntry(key: e.pointee.key, value: value, expireAt: at))
             batchWeight += weight
             if batch.count >= Snapshot.batchSize || batchWeight >= 1 << 20 { flushBatch() }
             return
+        }
+        if w === main { flushBatch() }
+        if commandForm {
+            let entry = SnapshotEntry(key: e.pointee.key, value: e.pointee.value, expireAt: at)
+            if !entry.writeCommands(&scratch, dump: dump) { skipped += 1 }
+            w.put(scratch.readable)
+            scratch.clear()
         } else {
-            if w === main { flushBatch() }
             w.writeKey(e.pointee.key, e.pointee.value, expireAt: at == 0 ? nil : at)
         }
         if w === main { try? main.flushIfNeeded() }
     }
 
-    /// Hands the pending string entries to the sink (before `main` gets more bytes).
+    /// Hands the pending entries to the sink (before `main` gets more bytes).
     @inline(__always) func flushBatch() {
         if batch.isEmpty { return }
-        sink.writeEntries(batch, weight: batchWeight, compression: compression)
+        sink.writeEntries(batch, weight: batchWeight, format: commandForm ? .commands(dump: dump) : .rdb(compression: compression))
         batch.removeAll(keepingCapacity: true)
         batchWeight = 0
     }

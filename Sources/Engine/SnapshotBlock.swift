@@ -5,7 +5,7 @@
 
 enum SnapshotBlock {
     case bytes([UInt8])
-    case entries([SnapshotEntry], weight: Int, compression: Bool)
+    case entries([SnapshotEntry], weight: Int, format: SnapshotEntry.Format)
 
     /// Counted toward the sink's pending bytes.
     var weight: Int {
@@ -24,13 +24,13 @@ enum SnapshotBlock {
     func append(to out: inout RdbWriter) {
         switch self {
         case .bytes(let b): out.put(b)
-        case .entries(let es, _, let compression):
-            if out.compression != compression {
+        case .entries(let es, _, let format):
+            if case .rdb(let compression) = format, out.compression != compression {
                 let held = out.bytes
                 out = RdbWriter(compression: compression)
                 out.put(held)
             }
-            SnapshotEntry.encode(es, into: out)
+            SnapshotEntry.encode(es, format, into: out)
         }
     }
 }

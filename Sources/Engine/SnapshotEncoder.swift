@@ -42,8 +42,8 @@ public final class SnapshotEncoder: SnapshotSink, @unchecked Sendable {
         pump(wait: false)
     }
 
-    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
-        outbox.add(.entries(entries, weight: weight, compression: compression))
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format) {
+        outbox.add(.entries(entries, weight: weight, format: format))
         pump(wait: false)
     }
 

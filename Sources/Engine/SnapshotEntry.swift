@@ -11,6 +11,8 @@
 //   the engine thread instead of encoding and LZF there, counted as the entry's weight so
 //   the queue of such copies stays bounded.
 
+import RESP
+
 public struct SnapshotEntry {
     let key: Bytes
     let value: Value
@@ -39,9 +41,39 @@ public struct SnapshotEntry {
         }
     }
 
-    /// Appends the RDB encoding of each entry to `w` (run on the sink's thread).
-    static func encode(_ entries: [SnapshotEntry], into w: RdbWriter) {
-        for e in entries { w.writeKey(e.key, e.value, expireAt: e.expireAt == 0 ? nil : e.expireAt) }
+    /// How a sink's thread encodes entries: RDB records, or the commands of a command-form AOF
+    /// base (`dump` gives RESTORE payloads for types without a command form).
+    public enum Format {
+        case rdb(compression: Bool)
+        case commands(dump: ((Value) -> [UInt8]?)?)
+    }
+
+    /// Appends the encoding of each entry to `w` (run on the sink's thread).
+    static func encode(_ entries: [SnapshotEntry], _ format: Format, into w: RdbWriter) {
+        switch format {
+        case .rdb:
+            for e in entries { w.writeKey(e.key, e.value, expireAt: e.expireAt == 0 ? nil : e.expireAt) }
+        case .commands(let dump):
+            var out = ByteBuffer(capacity: 4096)
+            for e in entries { e.writeCommands(&out, dump: dump) }
+            w.put(out.readable)
+        }
+    }
+
+    /// The entry as AOF commands (AofRewrite.emit, then PEXPIREAT); false when it has no
+    /// command form and no `dump`.
+    @discardableResult
+    func writeCommands(_ out: inout ByteBuffer, dump: ((Value) -> [UInt8]?)?) -> Bool {
+        key.withBytes { k in
+            guard AofRewrite.emit(&out, k, value, dump: dump) else { return false }
+            if expireAt != 0 {
+                out.writeArrayHeader(3)
+                out.writeBulk("PEXPIREAT" as StaticString)
+                out.writeBulk(k)
+                out.writeBulkDecimal(expireAt)
+            }
+            return true
+        }
     }
 }
 

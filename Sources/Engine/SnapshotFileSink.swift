@@ -62,8 +62,8 @@ public final class SnapshotFileSink: SnapshotSink, @unchecked Sendable {
 
     public var encodesEntries: Bool { true }
 
-    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, compression: Bool) {
-        outbox.add(.entries(entries, weight: weight, compression: compression))
+    public func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format) {
+        outbox.add(.entries(entries, weight: weight, format: format))
         handOver(wait: false)
     }
 

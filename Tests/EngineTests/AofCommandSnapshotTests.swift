@@ -27,13 +27,15 @@ final class AofCommandSnapshotTests: XCTestCase {
 
     func testEveryFamilyDuringTheWalk() {
         for (n, family) in SnapshotCommandTests.families.enumerated() {
-            for walked in [0, 40] {
+            // deferred: entries handed over and encoded as commands only at the end (the
+            // writer thread's path), after every write of the family.
+            for walked in [0, 40] { for deferred in [false, true] {
                 let h = EngineHarness()
                 h.engine.now = 1_700_000_000_000
                 SnapshotCommandTests.populate(h)
                 h.raw(["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)"])
                 let want = SnapshotModelTests.capture(h.engine)
-                let sink = MemorySnapshotSink()
+                let sink = MemorySnapshotSink(deferred: deferred)
                 sink.trailer = false
                 let dump: (Value) -> [UInt8]? = { PersistenceCommands.payload(of: $0, compression: true) }
                 XCTAssertTrue(h.engine.startRewriteSnapshot(sink: sink, format: .commands(dump: dump)) { _ in })
@@ -46,8 +48,8 @@ final class AofCommandSnapshotTests: XCTestCase {
                 XCTAssertTrue(sink.bytes.starts(with: Array("*3\r\n$8\r\nFUNCTION\r\n".utf8)))
                 let got = Self.replay(sink.bytes, now: h.engine.now)
                 let diff = Set(got.keys).union(want.keys).filter { got[$0] != want[$0] }.sorted()
-                XCTAssertEqual(diff, [], "family \(n) \(family.first ?? []) walked \(walked): \(diff.prefix(3).map { "\($0): \(got[$0] ?? "nil") vs \(want[$0] ?? "nil")" })")
-            }
+                XCTAssertEqual(diff, [], "family \(n) \(family.first ?? []) walked \(walked) deferred \(deferred): \(diff.prefix(3).map { "\($0): \(got[$0] ?? "nil") vs \(want[$0] ?? "nil")" })")
+            } }
         }
     }
 }

@@ -17,6 +17,10 @@ final class SnapshotCommandTests: XCTestCase {
             h.raw(["SADD", "set", "a", "b", "c"]); h.raw(["SADD", "iset", "1", "2", "3"])
             h.raw(["ZADD", "zset", "1", "a", "2", "b", "3", "c"])
             h.raw(["BF.ADD", "bf", "a1"])
+            // Past the listpack limits: a skiplist zset and a hashtable hash (handed over as
+            // copy-on-write copies, SnapshotEntry.detach).
+            h.raw(["ZADD", "skipz", "1", String(repeating: "m", count: 80), "2", "x"])
+            h.raw(["HSET", "tablehash", "f", String(repeating: "v", count: 80), "g", "1"])
         }
     }
 
