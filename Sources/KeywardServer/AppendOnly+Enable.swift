@@ -119,8 +119,7 @@ extension AppendOnly {
         flush(force: true)
         fsyncer.drain()
         _ = fdatasync(fd)
-        var next = manifest
-        let incrSeq = (next.incrs.last?.seq ?? 0) + 1
+        let incrSeq = (manifest.incrs.last?.seq ?? 0) + 1
         let incrName = AofManifest.incrName(prefix, seq: incrSeq)
         guard rename(path(tempIncrName), path(incrName)) == 0 else {
             let why = "Error trying to rename the temporary AOF incr file \(tempIncrName) into \(incrName): \(errnoText())"
@@ -129,30 +128,14 @@ extension AppendOnly {
             return
         }
         server.log(.notice, "Successfully renamed the temporary AOF incr file \(tempIncrName) into \(incrName)")
-        if let b = next.base { next.history.append(.init(name: b.name, seq: b.seq, type: .history)) }
-        for e in next.incrs { next.history.append(.init(name: e.name, seq: e.seq, type: .history)) }
-        next.base = .init(name: base, seq: baseSeq, type: .base)
-        next.incrs = [.init(name: incrName, seq: incrSeq, type: .incr)]
-        let gc = !engine.config.bool("aof-disable-auto-gc")
-        let old = next.history
-        if gc { next.history = [] }
-        let previous = manifest
-        manifest = next
         do {
-            try persistManifest()
+            try installBase(base, seq: baseSeq, retiring: { _ in true },
+                            incrs: [.init(name: incrName, seq: incrSeq, type: .incr)])
         } catch {
-            manifest = previous
             unlink(path(base))
             unlink(path(incrName))
             firstRewriteAbandoned("\(error)")
             return
-        }
-        server.log(.notice, "Successfully renamed the temporary AOF base file into \(base)")
-        if gc {
-            for h in old {
-                server.log(.notice, "Removing the history file \(h.name) in the background")
-                unlink(path(h.name))
-            }
         }
         state = .on
         baseSize = size

@@ -66,6 +66,33 @@ extension AppendOnly {
         }
     }
 
+    /// Makes `base` the manifest's base, followed by the increments `retiring` keeps and then
+    /// `incrs`; the old base and the retired increments become history, deleted unless
+    /// aof-disable-auto-gc once the manifest is persisted. Throws (manifest unchanged) when it
+    /// can't be persisted.
+    func installBase(_ base: String, seq: Int64, retiring: (AofManifest.Entry) -> Bool,
+                     incrs: [AofManifest.Entry] = []) throws {
+        var next = manifest
+        if let b = next.base { next.history.append(.init(name: b.name, seq: b.seq, type: .history)) }
+        for e in next.incrs where retiring(e) { next.history.append(.init(name: e.name, seq: e.seq, type: .history)) }
+        next.incrs.removeAll(where: retiring)
+        next.incrs += incrs
+        next.base = .init(name: base, seq: seq, type: .base)
+        let gc = !engine.config.bool("aof-disable-auto-gc")
+        let old = next.history
+        if gc { next.history = [] }
+        let previous = manifest
+        manifest = next
+        do { try persistManifest() } catch { manifest = previous; throw error }
+        server.log(.notice, "Successfully renamed the temporary AOF base file into \(base)")
+        if gc {
+            for h in old {
+                server.log(.notice, "Removing the history file \(h.name) in the background")
+                unlink(path(h.name))
+            }
+        }
+    }
+
     /// The snapshot's file is done (or failed): switch the manifest to the new base.
     func rewriteDone(_ outcome: SnapshotOutcome, base: String, baseSeq: Int64, firstIncr: Int64,
                      size: Int64, started: Int64, oldIncrBytes: Int64) {
@@ -75,32 +102,14 @@ extension AppendOnly {
             rewriteFailed(why)
             return
         }
-        var next = manifest
-        if let b = next.base { next.history.append(.init(name: b.name, seq: b.seq, type: .history)) }
-        for e in next.incrs where e.seq < firstIncr { next.history.append(.init(name: e.name, seq: e.seq, type: .history)) }
-        next.incrs.removeAll { $0.seq < firstIncr }
-        next.base = .init(name: base, seq: baseSeq, type: .base)
-        let gc = !engine.config.bool("aof-disable-auto-gc")
-        let old = next.history
-        if gc { next.history = [] }
-        let previous = manifest
-        manifest = next
         do {
-            try persistManifest()
+            try installBase(base, seq: baseSeq, retiring: { $0.seq < firstIncr })
         } catch {
-            manifest = previous
             unlink(path(base))
             a.lastRewriteOK = false
             a.consecutiveFailures += 1
             server.log(.warning, "Background AOF rewrite failed: \(error)")
             return
-        }
-        server.log(.notice, "Successfully renamed the temporary AOF base file into \(base)")
-        if gc {
-            for h in old {
-                server.log(.notice, "Removing the history file \(h.name) in the background")
-                unlink(path(h.name))
-            }
         }
         baseSize = size
         a.rewrites += 1

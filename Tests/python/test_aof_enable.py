@@ -32,6 +32,15 @@ def client(srv: Server, db=0) -> redispy.Redis:
     return redispy.Redis(host=srv.host, port=srv.port, db=db, socket_timeout=60, protocol=2)
 
 
+def populated(tmp_path: Path, servers, *extra) -> tuple[Server, redispy.Redis]:
+    """A server (stopped by the fixture) holding KEYS keys, and a client of it."""
+    kw = start(tmp_path, "kw", *extra)
+    servers.append(kw)
+    r = client(kw)
+    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    return kw, r
+
+
 def persistence(r: redispy.Redis) -> dict:
     return r.info("persistence")
 
@@ -120,10 +129,8 @@ def restart_from_aof(srv: Server):
 
 
 def test_enable_is_background_and_keeps_writes_made_during_it(tmp_path, servers):
-    kw = start(tmp_path, "kw", "--appendfsync", "always")
-    servers.append(kw)
-    r, other = client(kw), client(kw)
-    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    kw, r = populated(tmp_path, servers, "--appendfsync", "always")
+    other = client(kw)
     fill_every_type(r)
     w = Writer(kw)
     w.start()
@@ -159,10 +166,7 @@ def test_enable_is_background_and_keeps_writes_made_during_it(tmp_path, servers)
 
 
 def test_appendonly_no_mid_rewrite_cancels_cleanly(tmp_path, servers):
-    kw = start(tmp_path, "kw")
-    servers.append(kw)
-    r = client(kw)
-    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    kw, r = populated(tmp_path, servers)
     assert r.config_set("appendonly", "yes")
     assert persistence(r)["aof_rewrite_in_progress"] == 1
     r.set("during", "1")
@@ -185,10 +189,7 @@ def test_appendonly_no_mid_rewrite_cancels_cleanly(tmp_path, servers):
 
 
 def test_enable_during_bgsave_is_scheduled_then_runs(tmp_path, servers):
-    kw = start(tmp_path, "kw", "--appendfsync", "always")
-    servers.append(kw)
-    r = client(kw)
-    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    kw, r = populated(tmp_path, servers, "--appendfsync", "always")
     assert r.execute_command("BGSAVE")
     assert r.config_set("appendonly", "yes")
     info = persistence(r)
@@ -237,10 +238,7 @@ def test_replica_rebuilds_its_aof_in_the_background_after_full_sync(tmp_path, se
 def test_sigterm_during_the_first_rewrite_finishes_it(tmp_path, servers):
     """Redis refuses a non-forced SHUTDOWN while the initial AOF is written; we finish it (the
     dataset must not be lost to a restart with appendonly yes)."""
-    kw = start(tmp_path, "kw")
-    servers.append(kw)
-    r = client(kw)
-    r.execute_command("DEBUG", "POPULATE", KEYS, "key", 20)
+    kw, r = populated(tmp_path, servers)
     assert r.config_set("appendonly", "yes")
     assert persistence(r)["aof_rewrite_in_progress"] == 1
     r.set("during", "1")
