@@ -29,15 +29,7 @@ public enum AofRewrite {
             var pending: Error? = nil
             d.forEach { key, value, expire in
                 if pending != nil { return }
-                key.withBytes { k in
-                    if emit(&out, k, value, dump: dump) { keys += 1 } else { skipped += 1; return }
-                    if let at = expire {
-                        out.writeArrayHeader(3)
-                        out.writeBulk("PEXPIREAT" as StaticString)
-                        out.writeBulk(k)
-                        out.writeBulkDecimal(at)
-                    }
-                }
+                if key.withBytes({ emitKey(&out, $0, value, expireAt: expire ?? 0, dump: dump) }) { keys += 1 } else { skipped += 1 }
                 if out.readableCount >= 64 * 1024 {
                     do { try flush(&out) } catch { pending = error }
                 }
@@ -46,6 +38,20 @@ public enum AofRewrite {
         }
         try flush(&out)
         return (keys, skipped)
+    }
+
+    /// One key: its value's commands, then PEXPIREAT when `expireAt` (unix ms) is not 0.
+    /// False (nothing written) when the value has no command form and no `dump`.
+    static func emitKey(_ out: inout ByteBuffer, _ k: UnsafeRawBufferPointer, _ v: Value, expireAt: Int64,
+                        dump: ((Value) -> [UInt8]?)?) -> Bool {
+        guard emit(&out, k, v, dump: dump) else { return false }
+        if expireAt != 0 {
+            out.writeArrayHeader(3)
+            out.writeBulk("PEXPIREAT" as StaticString)
+            out.writeBulk(k)
+            out.writeBulkDecimal(expireAt)
+        }
+        return true
     }
 
     static func emit(_ out: inout ByteBuffer, _ k: UnsafeRawBufferPointer, _ v: Value, dump: ((Value) -> [UInt8]?)?) -> Bool {

@@ -66,11 +66,10 @@ extension Engine {
     public var backgroundSaveInProgress: Bool { persistence.snapshot != nil }
     /// A BGSAVE or a full sync's snapshot (Redis's RDB child) runs.
     public var rdbSaveInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose != .aofRewrite }
-    /// The running snapshot hands entries to a file sink's thread (the walk itself is cheap and
-    /// may be paced). A full sync's walk is not paced: its bytes reach the replicas only as the
-    /// walk hands them back, and the sync's duration is the replica's catch-up time.
-    public var backgroundSaveHandsOver: Bool {
-        (persistence.snapshot?.handoff ?? false) && persistence.snapshotPurpose != .replication
+    /// The running snapshot only hands entries over (the walk is cheap) to a sink that doesn't
+    /// need the walk to move its output on: the server may pace the walk.
+    public var backgroundSaveMayRest: Bool {
+        persistence.snapshot.map { $0.handoff && $0.sink.walkMayRest } ?? false
     }
     public var aofRewriteInProgress: Bool { persistence.snapshot != nil && persistence.snapshotPurpose == .aofRewrite }
 

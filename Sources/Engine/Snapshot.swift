@@ -45,6 +45,9 @@ public protocol SnapshotSink: AnyObject {
     func writeEntries(_ entries: [SnapshotEntry], weight: Int, format: SnapshotEntry.Format)
     /// Entries handed over but not yet encoded (backpressure, like `pendingBytes`).
     var pendingEntries: Int { get }
+    /// A walk that hands entries over may rest between slices (the server paces it): false
+    /// when the sink's output only moves on as the walk calls it (SnapshotEncoder).
+    var walkMayRest: Bool { get }
 }
 
 extension SnapshotSink {
@@ -53,6 +56,7 @@ extension SnapshotSink {
         preconditionFailure("writeEntries on a sink that doesn't encode entries")
     }
     public var pendingEntries: Int { 0 }
+    public var walkMayRest: Bool { encodesEntries }
 }
 
 public enum SnapshotOutcome { case ok, failed(String) }
@@ -134,8 +138,6 @@ public final class Snapshot {
     let dump: ((Value) -> [UInt8]?)?
     /// Commands-form encoding space (AofRewrite.emit writes RESP into a ByteBuffer).
     var scratch = ByteBuffer(capacity: 4096)
-    /// Keys without a command form skipped (commands form without `dump`).
-    public private(set) var skipped = 0
     /// Keys go to the sink's thread to be encoded (RDB format, a sink that can).
     let handoff: Bool
     /// Entries for `main` not yet handed over; `main`'s bytes before them are flushed.
@@ -208,7 +210,7 @@ public final class Snapshot {
         if w === main { flushBatch() }
         if commandForm {
             let entry = SnapshotEntry(key: e.pointee.key, value: e.pointee.value, expireAt: at)
-            if !entry.writeCommands(&scratch, dump: dump) { skipped += 1 }
+            entry.writeCommands(&scratch, dump: dump)
             w.put(scratch.readable)
             scratch.clear()
         } else {

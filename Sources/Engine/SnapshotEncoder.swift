@@ -36,6 +36,8 @@ public final class SnapshotEncoder: SnapshotSink, @unchecked Sendable {
     }
 
     public var encodesEntries: Bool { true }
+    /// The inner sink gets bytes only when the walk pumps them over: no resting.
+    public var walkMayRest: Bool { false }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         outbox.add(.bytes([UInt8](bytes)))

@@ -60,20 +60,9 @@ public struct SnapshotEntry {
         }
     }
 
-    /// The entry as AOF commands (AofRewrite.emit, then PEXPIREAT); false when it has no
-    /// command form and no `dump`.
-    @discardableResult
-    func writeCommands(_ out: inout ByteBuffer, dump: ((Value) -> [UInt8]?)?) -> Bool {
-        key.withBytes { k in
-            guard AofRewrite.emit(&out, k, value, dump: dump) else { return false }
-            if expireAt != 0 {
-                out.writeArrayHeader(3)
-                out.writeBulk("PEXPIREAT" as StaticString)
-                out.writeBulk(k)
-                out.writeBulkDecimal(expireAt)
-            }
-            return true
-        }
+    /// The entry as AOF commands (nothing for a value without a command form and no `dump`).
+    func writeCommands(_ out: inout ByteBuffer, dump: ((Value) -> [UInt8]?)?) {
+        _ = key.withBytes { AofRewrite.emitKey(&out, $0, value, expireAt: expireAt, dump: dump) }
     }
 }
 

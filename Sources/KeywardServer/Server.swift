@@ -217,7 +217,7 @@ public final class Server {
         // When the walk only hands entries over (the writer thread encodes them) it gets 30% of
         // the wall clock (`walkPace`): that keeps it ahead of the writer without this thread
         // spinning, so clients sharing its CPU aren't queued behind it for a scheduler slice.
-        if engine.backgroundSaveInProgress && walkPace.mayStep(engine.backgroundSaveHandsOver) {
+        if engine.backgroundSaveInProgress && walkPace.mayStep(engine.backgroundSaveMayRest) {
             let loop = self.loop
             let t0 = monotonicMicros()
             engine.backgroundSaveStep(micros: min(200, walkPace.credit), minMicros: 20, yieldIf: { loop.hasReadyEvents() })

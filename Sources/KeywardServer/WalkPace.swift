@@ -1,7 +1,7 @@
 // The share of the event loop a BGSAVE walk may take when it only hands entries over to the
 // writer thread: a credit of walk time that refills at 30% of the wall clock (capped at
-// 300 µs). A walk that encodes on this thread itself (replication sync, command-form AOF base)
-// is not paced: it is the save's bottleneck.
+// 300 µs). A walk that encodes on this thread itself, or whose sink's output only moves on as
+// the walk pumps it (a replication full sync), is not paced (`Engine.backgroundSaveMayRest`).
 
 import Engine
 
@@ -14,9 +14,9 @@ struct WalkPace {
     private var paced = false
 
     /// Refills the credit; true when a step may run now.
-    mutating func mayStep(_ handsOver: Bool, now: Int64 = monotonicMicros()) -> Bool {
-        paced = handsOver
-        guard handsOver else { credit = WalkPace.cap; return true }
+    mutating func mayStep(_ mayRest: Bool, now: Int64 = monotonicMicros()) -> Bool {
+        paced = mayRest
+        guard mayRest else { credit = WalkPace.cap; return true }
         if at != 0 { credit = min(WalkPace.cap, credit + Int64(Double(now - at) * WalkPace.share)) }
         at = now
         return credit >= WalkPace.minimum
