@@ -357,6 +357,63 @@ def children_of(pid: int) -> list[int]:
         return []
 
 
+def info_text(c) -> str:
+    reply = c.execute("INFO", "persistence")
+    return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+
+def reset_peak_rss(pid: int):
+    """VmHWM restarts from the current RSS (Linux 4.0+): the peak of a save without polling."""
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")
+
+
+def peak_rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class RenameWatch:
+    """inotify on a directory: wait() blocks until NAME is renamed into it (a save's temp file
+    becoming the dump) and returns the monotonic time it saw that, or None on timeout."""
+
+    IN_MOVED_TO = 0x80
+
+    def __init__(self, directory: Path, name: str):
+        import ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_CLOEXEC)
+        if self.fd < 0 or self.libc.inotify_add_watch(self.fd, str(directory).encode(), self.IN_MOVED_TO) < 0:
+            raise OSError(ctypes.get_errno(), "inotify")
+        self.name = name.encode()
+
+    def wait(self, timeout: float):
+        import select
+        import struct
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([self.fd], [], [], left)[0]:
+                break
+            at = time.monotonic()
+            buf = os.read(self.fd, 65536)
+            i = 0
+            while i + 16 <= len(buf):
+                _, _, _, n = struct.unpack_from("iIII", buf, i)
+                if buf[i + 16:i + 16 + n].rstrip(b"\0") == self.name:
+                    return at
+                i += 16 + n
+        return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+
 class ProcessProbe:
     """bench/set_probe.py in its own process: (start, latency) pairs on the monotonic clock."""
 
@@ -382,7 +439,7 @@ def window(samples, t0: float, t1: float) -> list[float]:
 def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
     """Rounds alternate the servers (keyward, redis, keyward, ...) on one dataset each. In a
     round one probe process writes throughout; its samples in the `idle_secs` before BGSAVE
-    are "idle", those between BGSAVE and the end of the save "during"."""
+    are "idle", those between BGSAVE and the rename of the file "during"."""
     servers, rounds, meta = {}, {name: [] for name in binaries}, {}
     try:
         for name, binary in binaries.items():
@@ -398,34 +455,49 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
             for name in binaries:
                 srv, _, wd = servers[name]
                 probe = ProcessProbe(srv, workdir / f"{name}-probe-{r}.bin")
-                time.sleep(a.idle_secs + 0.3)
+                # Nothing of this process runs in either window: a poll is a burst of its CPU
+                # (0.35-0.5 ms after a sleep, perf sched and process_time) that delays whichever
+                # of the probe and the server shares its core. Polling INFO every 20 ms during
+                # the save only, those bursts *were* the save's p99.9 (perf sched, 11-30).
+                time.sleep(0.3 + a.idle_secs)
                 rss_before = vm_rss_bytes(srv.pid)
-                peak_parent, peak_child, peak_sum = rss_before, 0, rss_before
-                with srv.connect(timeout=60) as c:
+                reset_peak_rss(srv.pid)
+                with RenameWatch(wd, "dump.rdb") as watch, srv.connect(timeout=60) as c:
                     t0 = time.monotonic()
                     c.execute("BGSAVE")
-                    while True:
-                        parent = vm_rss_bytes(srv.pid)
-                        child = sum(vm_rss_bytes(k) for k in children_of(srv.pid))
-                        peak_parent, peak_child = max(peak_parent, parent), max(peak_child, child)
-                        peak_sum = max(peak_sum, parent + child)
-                        reply = c.execute("INFO", "persistence")
-                        text = reply.decode() if isinstance(reply, bytes) else str(reply)
-                        if "rdb_bgsave_in_progress:0" in text:
-                            break
-                        # Every 20 ms: this process's CPU bursts would otherwise delay the
-                        # probe sharing its core (seen with perf sched: 1.5-2 ms waits).
-                        time.sleep(0.02)
-                    t1 = time.monotonic()
+                    t1 = watch.wait(timeout=600)
+                    # After the window: the server's own account of the save.
+                    while "rdb_bgsave_in_progress:0" not in (text := info_text(c)):
+                        time.sleep(0.05)
+                    t1 = t1 or time.monotonic()
                 samples = probe.stop()
                 idle = window(samples, t0 - a.idle_secs, t0)
                 during = window(samples, t0, t1)
                 size = (wd / "dump.rdb").stat().st_size if (wd / "dump.rdb").exists() else 0
                 rounds[name].append(dict(secs=t1 - t0, ok="rdb_last_bgsave_status:ok" in text, size=size,
-                                         idle=idle, during=during, before=rss_before, parent=peak_parent,
-                                         child=peak_child, total=peak_sum))
+                                         idle=idle, during=during, before=rss_before,
+                                         parent=peak_rss_bytes(srv.pid)))
                 log(f"bgsave round {r + 1} {name}: {t1 - t0:.2f} s, p99.9 idle {pct(idle, 0.999):.2f} "
                     f"during {pct(during, 0.999):.2f} ms")
+        # One more save per server, polled every 20 ms for the peak VmRSS of parent and child
+        # (a forked child's peak can't be read after it exits); no latency taken from it.
+        for name in binaries:
+            srv, _, wd = servers[name]
+            before = vm_rss_bytes(srv.pid)
+            peak_parent, peak_child, peak_sum = before, 0, before
+            with srv.connect(timeout=60) as c:
+                c.execute("BGSAVE")
+                while True:
+                    parent = vm_rss_bytes(srv.pid)
+                    child = sum(vm_rss_bytes(k) for k in children_of(srv.pid))
+                    peak_parent, peak_child = max(peak_parent, parent), max(peak_child, child)
+                    peak_sum = max(peak_sum, parent + child)
+                    text = info_text(c)
+                    if "rdb_bgsave_in_progress:0" in text:
+                        break
+                    time.sleep(0.02)
+            cow = next((int(l.split(":")[1]) for l in text.splitlines() if l.startswith("rdb_last_cow_size:")), None)
+            meta[name].update(mem_before=before, mem_parent=peak_parent, mem_child=peak_child, mem_sum=peak_sum, cow=cow)
     finally:
         for srv, _, _ in servers.values():
             srv.stop()
@@ -440,10 +512,10 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
         finally:
             srv2.stop()
     lines = [f"### BGSAVE (DEBUG POPULATE {a.bgsave_keys:,} key {a.bgsave_value}; {a.bgsave_rounds} alternating "
-             f"rounds; a SET probe in its own process, one connection, {a.idle_secs:g} s idle then the save)", "",
+             f"rounds; a SET probe in its own process, one connection, {a.idle_secs:g} s idle then the save, nothing else running)", "",
              "| server | round | BGSAVE s | file | SET p99 / p99.9 / max ms idle | SET p99 / p99.9 / max ms during | "
-             "p99.9 during/idle | SET rate during/idle | peak VmRSS parent | peak child | peak parent+child |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "p99.9 during/idle | SET rate during/idle | VmRSS before | peak VmRSS (VmHWM) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     f3 = lambda xs: " / ".join(f"{v:.2f}" if v is not None else "n/a"
                                for v in (pct(xs, 0.99), pct(xs, 0.999), max(xs) * 1000 if xs else None))
     summary = {}
@@ -456,8 +528,8 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
             tail_ratios.append(tail)
             rate_ratios.append(rate)
             lines.append(f"| {name} | {i + 1} | {r['secs']:.2f}{st} | {fmt_bytes(r['size'])} | {f3(r['idle'])} | "
-                         f"{f3(r['during'])} | {tail:.2f} | {rate:.2f} | {fmt_bytes(r['parent'])} | "
-                         f"{fmt_bytes(r['child'])} | {fmt_bytes(r['total'])} |")
+                         f"{f3(r['during'])} | {tail:.2f} | {rate:.2f} | {fmt_bytes(r['before'])} | "
+                         f"{fmt_bytes(r['parent'])} |")
         # All rounds' samples pooled: p99.9 over every idle request vs every request during a
         # save (one round's p99.9 rests on a handful of samples and this machine's idle tail is
         # bimodal, 0.05 or 0.2 ms, from round to round).
@@ -465,19 +537,23 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
         during_all = [x for r in rounds[name] for x in r["during"]]
         summary[name] = (statistics.median(tail_ratios), statistics.median(rate_ratios),
                          statistics.median(r["secs"] for r in rounds[name]),
-                         max(r["total"] for r in rounds[name]) - meta[name]["before"],
+                         meta[name]["mem_sum"] - meta[name]["mem_before"],
                          pct(idle_all, 0.999), pct(during_all, 0.999), pct(idle_all, 0.99), pct(during_all, 0.99))
     lines += ["", "| server | keys | VmRSS before | median BGSAVE s | pooled SET p99 idle / during ms | "
               "pooled SET p99.9 idle / during ms | pooled p99.9 during/idle | median of rounds' p99.9 during/idle | "
-              "median SET rate during/idle | peak extra (parent+child - before) | startup load s |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "median SET rate during/idle | peak extra (parent+child - before) | rdb_last_cow_size | startup load s |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, (tail, rate, secs, extra, i999, d999, i99, d99) in summary.items():
         m = meta[name]
         lines.append(f"| {name} | {m['keys']:,} | {fmt_bytes(m['before'])} | {secs:.2f} | {i99:.3f} / {d99:.3f} | "
                      f"{i999:.3f} / {d999:.3f} | {d999 / i999:.2f} | {tail:.2f} | {rate:.2f} | "
-                     f"{fmt_bytes(extra)} | {m['load']:.2f} ({m['loaded']:,} keys) |")
-    lines += ["", "Redis forks: its child's VmRSS counts pages shared with the parent, so parent+child "
-              "overstates the real peak (copy-on-write is what grows). Keyward does not fork: the "
+                     f"{fmt_bytes(extra)} | {fmt_bytes(m['cow']) if m['cow'] is not None else 'n/a'} | "
+                     f"{m['load']:.2f} ({m['loaded']:,} keys) |")
+    lines += ["", "Latency windows: the bench runs nothing in them (the save's end is the rename of "
+              "dump.rdb, seen with inotify). Memory comes from one extra polled save per server: "
+              "Redis forks, and its child's VmRSS counts pages shared with the parent, so parent+child "
+              "overstates the real peak; rdb_last_cow_size is Redis's own count of the pages copied on "
+              "write (with this probe's light writes it is small). Keyward does not fork: the "
               "engine thread walks the snapshot in paced slices handing each key to a writer thread "
               "(nice 10) by reference (strings) or as a copy-on-write copy (aggregates); that thread "
               "encodes and writes the file (docs/persistence.md)."]
