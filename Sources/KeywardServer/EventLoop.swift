@@ -32,9 +32,13 @@ public final class EventLoop {
     var timers: [Timer] = []
     var nextTimerID = 1
     public var beforeSleep: [() -> Void] = []
-    /// Milliseconds until something outside the timers needs the loop (blocked clients'
-    /// deadlines); nil = nothing.
-    public var wakeupHint: (() -> Int?)? = nil
+    /// Microseconds until something outside the timers needs the loop (blocked clients'
+    /// deadlines, a paced BGSAVE walk); nil = nothing.
+    public var wakeupHint: (() -> Int64?)? = nil
+    /// How long the last iteration spent on its events (µs): what its clients waited anyway.
+    public private(set) var lastDispatchMicros: Int64 = 0
+    /// epoll_pwait2 (Linux 5.11) sleeps to the microsecond; false once it said ENOSYS.
+    private var finerSleep = true
 
     public init() throws {
         epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -126,20 +130,31 @@ public final class EventLoop {
         while !stopped {
             for hook in beforeSleep { hook() }
             if stopped { break }
-            var timeout: Int32 = 1000
-            if let next = timers.map(\.due).min() {
-                let wait = (next - monotonicMicrosNow() + 999) / 1000
-                timeout = Int32(clamping: max(0, min(wait, 1000)))
-            }
-            if let hint = wakeupHint?() { timeout = min(timeout, Int32(clamping: max(0, hint))) }
-            let n = epoll_wait(epfd, events, Int32(maxEvents), timeout)
+            var timeout: Int64 = 1_000_000
+            if let next = timers.map(\.due).min() { timeout = min(timeout, max(0, next - monotonicMicrosNow())) }
+            if let hint = wakeupHint?() { timeout = min(timeout, max(0, hint)) }
+            let n = wait(micros: timeout)
             if n < 0 {
                 if errno == EINTR { continue }
                 break
             }
+            let woke = n > 0 ? monotonicMicrosNow() : 0
             dispatch(Int(n))
             runTimers()
+            lastDispatchMicros = n > 0 ? monotonicMicrosNow() - woke : 0
         }
+    }
+
+    /// Waits for events up to `micros`. A paced BGSAVE walk rests for well under a millisecond
+    /// (WalkPace), which epoll_wait's millisecond timeout can't express.
+    private func wait(micros: Int64) -> Int32 {
+        if finerSleep && micros > 0 && micros % 1000 != 0 {
+            var ts = timespec(tv_sec: Int(micros / 1_000_000), tv_nsec: Int(micros % 1_000_000) * 1000)
+            let n = epoll_pwait2(epfd, events, Int32(maxEvents), &ts, nil)
+            if n >= 0 || errno != ENOSYS { return n }
+            finerSleep = false
+        }
+        return epoll_wait(epfd, events, Int32(maxEvents), Int32(clamping: (micros + 999) / 1000))
     }
 
     /// Handles the socket events ready now, without timers or before-sleep hooks (Redis's

@@ -93,10 +93,10 @@ public final class Server {
         loop.beforeSleep.append { [unowned self] in self.beforeSleep() }
         loop.wakeupHint = { [unowned self] in
             // A BGSAVE walk in progress: keep stepping it instead of sleeping.
-            var snap = self.engine.backgroundSaveWakeup
-            if snap == 0, let rest = self.walkPace.restMillis { snap = rest }
+            var snap = self.engine.backgroundSaveWakeup.map { Int64($0) * 1000 }
+            if snap == 0, let rest = self.walkPace.restMicros { snap = rest }
             guard let d = self.engine.nextBlockingDeadline else { return snap }
-            let blocked = Int(d - unixMillis()) + 1
+            let blocked = (d - unixMillis() + 1) * 1000
             return snap.map { min($0, blocked) } ?? blocked
         }
         engine.activeExpire.hz = options.hz
@@ -211,16 +211,19 @@ public final class Server {
         }
         pending.removeAll(keepingCapacity: true)
         // A slice of the BGSAVE walk per loop iteration (Snapshot.swift), after the replies went
-        // out so they don't wait for it. Up to 200 us while nobody waits; once 20 us have passed
-        // the walk steps aside as soon as a socket is ready, so a command arriving mid-slice
-        // waits ~20 us and the walk still gets a share of a busy loop.
-        // When the walk only hands entries over (the writer thread encodes them) it gets 30% of
-        // the wall clock (`walkPace`): that keeps it ahead of the writer without this thread
-        // spinning, so clients sharing its CPU aren't queued behind it for a scheduler slice.
-        if engine.backgroundSaveInProgress && walkPace.mayStep(engine.backgroundSaveMayRest) {
+        // out so they don't wait for it. When the walk only hands entries over (the writer
+        // thread encodes them) it gets 30% of the wall clock in 30 us slices with sleeps between
+        // them, longer after a busy iteration (`walkPace`): that keeps it ahead of the writer
+        // without this thread spinning, so clients sharing its CPU aren't queued behind it.
+        // Unpaced, a step runs up to 200 us; once 20 us have passed it steps aside as soon as a
+        // socket is ready.
+        if engine.backgroundSaveInProgress && walkPace.mayStep(engine.backgroundSaveMayRest, busy: loop.lastDispatchMicros) {
             let loop = self.loop
             let t0 = monotonicMicros()
-            engine.backgroundSaveStep(micros: min(200, walkPace.credit), minMicros: 20, yieldIf: { loop.hasReadyEvents() })
+            // A paced step is short or in proportion to the clients' own wait: it runs whole.
+            let step = walkPace.stepMicros
+            engine.backgroundSaveStep(micros: step, minMicros: engine.backgroundSaveMayRest ? step : 20,
+                                      yieldIf: { loop.hasReadyEvents() })
             walkPace.spent(monotonicMicros() - t0)
             // A full sync's payload produced by the step goes out now, not after the next sleep.
             if !engine.replication.replicas.isEmpty { flushReplicaOutput() }
