@@ -498,6 +498,28 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                     time.sleep(0.02)
             cow = next((int(l.split(":")[1]) for l in text.splitlines() if l.startswith("rdb_last_cow_size:")), None)
             meta[name].update(mem_before=before, mem_parent=peak_parent, mem_child=peak_child, mem_sum=peak_sum, cow=cow)
+        # A save under a saturating load: redis-benchmark (SET/GET, 50 clients, -P 16) keeps the
+        # server's thread busy. How long the save takes, and the commands/s before vs during.
+        for name in binaries:
+            srv, _, wd = servers[name]
+            load = subprocess.Popen([BENCH, "-h", srv.host, "-p", str(srv.port), "-t", "set,get", "-r",
+                                     str(a.bgsave_keys), "-c", "50", "-P", "16", "-n", "100000000", "-q"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(2.0)
+                n0, c0 = time.monotonic(), int(info_fields(srv, "stats")["total_commands_processed"])
+                time.sleep(2.0)
+                n1, c1 = time.monotonic(), int(info_fields(srv, "stats")["total_commands_processed"])
+                with RenameWatch(wd, "dump.rdb") as watch, srv.connect(timeout=60) as c:
+                    c.execute("BGSAVE")
+                    t1 = watch.wait(timeout=600)
+                    n2, c2 = t1 or time.monotonic(), int(info_fields(srv, "stats")["total_commands_processed"])
+            finally:
+                load.terminate()
+                load.wait(60)
+            meta[name].update(loaded_secs=(n2 - n1) if t1 else None, rate_before=(c1 - c0) / (n1 - n0),
+                              rate_during=(c2 - c1) / (n2 - n1))
+            log(f"bgsave under load {name}: {n2 - n1:.2f} s")
     finally:
         for srv, _, _ in servers.values():
             srv.stop()
@@ -549,6 +571,15 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                      f"{i999:.3f} / {d999:.3f} | {d999 / i999:.2f} | {tail:.2f} | {rate:.2f} | "
                      f"{fmt_bytes(extra)} | {fmt_bytes(m['cow']) if m['cow'] is not None else 'n/a'} | "
                      f"{m['load']:.2f} ({m['loaded']:,} keys) |")
+    lines += ["", "Under a saturating load (redis-benchmark -t set,get -r KEYS -c 50 -P 16, started 4 s before "
+              "the BGSAVE; the save's end is the rename):", "",
+              "| server | BGSAVE s under load | commands/s before | commands/s during the save | during/before |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for name in binaries:
+        m = meta[name]
+        secs = f"{m['loaded_secs']:.2f}" if m.get("loaded_secs") is not None else "timeout"
+        lines.append(f"| {name} | {secs} | {m['rate_before']:,.0f} | {m['rate_during']:,.0f} | "
+                     f"{m['rate_during'] / m['rate_before']:.2f} |")
     lines += ["", "Latency windows: the bench runs nothing in them (the save's end is the rename of "
               "dump.rdb, seen with inotify). Memory comes from one extra polled save per server: "
               "Redis forks, and its child's VmRSS counts pages shared with the parent, so parent+child "
