@@ -567,12 +567,14 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                          pct(idle_all, 0.999), pct(during_all, 0.999), pct(idle_all, 0.99), pct(during_all, 0.99))
     lines += ["", "| server | keys | VmRSS before | median BGSAVE s | pooled SET p99 idle / during ms | "
               "pooled SET p99.9 idle / during ms | pooled p99.9 during/idle | median of rounds' p99.9 during/idle | "
-              "median SET rate during/idle | peak extra (parent+child - before) | rdb_last_cow_size | startup load s |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "median SET rate during/idle | peak extra VmHWM - before (parent, max of rounds) | "
+              "peak extra parent+child - before (polled save) | rdb_last_cow_size | startup load s |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, (tail, rate, secs, extra, i999, d999, i99, d99) in summary.items():
         m = meta[name]
         lines.append(f"| {name} | {m['keys']:,} | {fmt_bytes(m['before'])} | {secs:.2f} | {i99:.3f} / {d99:.3f} | "
                      f"{i999:.3f} / {d999:.3f} | {d999 / i999:.2f} | {tail:.2f} | {rate:.2f} | "
+                     f"{fmt_bytes(max(r['parent'] - r['before'] for r in rounds[name]))} | "
                      f"{fmt_bytes(extra)} | {fmt_bytes(m['cow']) if m['cow'] is not None else 'n/a'} | "
                      f"{m['load']:.2f} ({m['loaded']:,} keys) |")
     lines += ["", "A save under a saturating load (redis-benchmark -t set,get -r KEYS -c 50 -P 16 from 4 s "
