@@ -13,8 +13,11 @@ Parts, each printed as a Markdown table (ready for BENCHMARKS.md):
    records the worst single round trip; a rehash or resize stall shows up here.
 4. BGSAVE: the same DEBUG POPULATE dataset in each server, alternating rounds;
    BGSAVE wall time, SET latency (p99/p99.9/max) and rate from a probe process
-   while the save runs vs the seconds before, peak VmRSS during the save
-   (Redis: parent and forked child), file size, and the startup load time.
+   while the save runs vs the seconds before (nothing else of the bench runs in
+   either window), peak VmRSS during the save (VmHWM; Redis's child from one
+   extra polled save, and its rdb_last_cow_size), file size, the startup load
+   time, and a save under a saturating redis-benchmark. --bgsave-also adds
+   another keyward build to the rounds (A/B of two commits).
 
 Standard library only. Usage: see bench.sh, or `python3 bench/bench.py --help`.
 """
@@ -732,6 +735,8 @@ def main(argv=None):
     ap.add_argument("--bgsave-value", type=int, default=32, help="value size for the bgsave part")
     ap.add_argument("--idle-secs", type=float, default=2.0, help="seconds of idle SET probing (bgsave part)")
     ap.add_argument("--bgsave-rounds", type=int, default=3, help="alternating BGSAVE rounds per server")
+    ap.add_argument("--bgsave-also", action="append", default=[], metavar="NAME=BINARY",
+                    help="another keyward build in the bgsave part's rounds (A/B of two commits)")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: throughput,commands,memory,members,growth,bgsave,replication")
     ap.add_argument("--repl-keys", type=int, default=1_000_000, help="keys in the replication part's full sync")
     ap.add_argument("--repl-load-n", type=int, default=2_000_000, help="SETs while measuring replication lag")
@@ -764,7 +769,8 @@ def main(argv=None):
         g = {"keyward": binaries["keyward"]} if a.growth_keyward_only else binaries
         parts += ["", with_steal(lambda: growth(g, workdir, a))]
     if "bgsave" not in skip:
-        parts += ["", with_steal(lambda: bgsave(binaries, workdir, a))]
+        extra = dict(x.split("=", 1) for x in a.bgsave_also)
+        parts += ["", with_steal(lambda: bgsave({**binaries, **extra}, workdir, a))]
     if "replication" not in skip:
         parts += ["", with_steal(lambda: replication(binaries, workdir, a))]
     text = "\n".join(parts) + "\n"
