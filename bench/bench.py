@@ -452,15 +452,21 @@ def save_under_load(srv: Server, wd: Path, name: str, a, meta: dict):
             time.sleep(2.0)
             n0, c0 = time.monotonic(), commands()
             time.sleep(2.0)
+            rss_before = vm_rss_bytes(srv.pid)
+            reset_peak_rss(srv.pid)
             n1, c1 = time.monotonic(), commands()
             c.execute("BGSAVE")
             t1 = watch.wait(timeout=600)
             n2, c2 = t1 or time.monotonic(), commands()
+            while "rdb_bgsave_in_progress:0" not in (text := info_text(c)):
+                time.sleep(0.05)
+            peak = peak_rss_bytes(srv.pid)
     finally:
         load.terminate()
         load.wait(60)
+    cow = next((int(l.split(":")[1]) for l in text.splitlines() if l.startswith("rdb_last_cow_size:")), 0)
     meta[name].update(loaded_secs=(n2 - n1) if t1 else None, rate_before=(c1 - c0) / (n1 - n0),
-                      rate_during=(c2 - c1) / (n2 - n1))
+                      rate_during=(c2 - c1) / (n2 - n1), loaded_extra=peak - rss_before, loaded_cow=cow)
     log(f"bgsave under load {name}: {n2 - n1:.2f} s")
 
 
@@ -582,13 +588,15 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                      f"{m['load']:.2f} ({m['loaded']:,} keys) |")
     lines += ["", "A save under a saturating load (redis-benchmark -t set,get -r KEYS -c 50 -P 16 from 4 s "
               "before the BGSAVE, on the server that just loaded the file; the save's end is the rename):", "",
-              "| server | BGSAVE s under load | commands/s before | commands/s during the save | during/before |",
-              "| --- | ---: | ---: | ---: | ---: |"]
+              "| server | BGSAVE s under load | commands/s before | commands/s during the save | during/before | "
+              "extra memory: parent VmHWM - before | + rdb_last_cow_size (forked child's copied pages) |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name in binaries:
         m = meta[name]
         secs = f"{m['loaded_secs']:.2f}" if m.get("loaded_secs") is not None else "timeout"
         lines.append(f"| {name} | {secs} | {m['rate_before']:,.0f} | {m['rate_during']:,.0f} | "
-                     f"{m['rate_during'] / m['rate_before']:.2f} |")
+                     f"{m['rate_during'] / m['rate_before']:.2f} | {fmt_bytes(m['loaded_extra'])} | "
+                     f"{fmt_bytes(m['loaded_extra'] + m['loaded_cow'])} |")
     lines += ["", "Latency windows: the bench runs nothing in them (the save's end is the rename of "
               "dump.rdb, seen with inotify). Memory comes from one extra polled save per server: "
               "Redis forks, and its child's VmRSS counts pages shared with the parent, so parent+child "
