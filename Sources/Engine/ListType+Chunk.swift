@@ -49,6 +49,16 @@ final class ListChunk {
 
     deinit { free(base) }
 
+    /// A copy with the same layout (capacity, start, end), so offsets into this chunk stay
+    /// valid in the clone: what a write to a shared chunk works on.
+    func clone() -> ListChunk {
+        let c = ListChunk(capacity: capacity, at: start)
+        if used > 0 { (c.base + start).update(from: base + start, count: used) }
+        c._end = _end
+        c._count = _count
+        return c
+    }
+
     /// A deep copy with no slack.
     func copy() -> ListChunk {
         let c = ListChunk(capacity: used, at: 0)

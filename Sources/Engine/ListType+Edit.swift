@@ -22,7 +22,7 @@ extension ListValue {
         if index == count { push(raw, atHead: false); return }
         let e = Listpack.encode(raw)
         let (k, off) = position(of: index)
-        let c = chunks[k]
+        let c = chunks.owned(k)
         defer { count += 1 }
         if accepts(c, adding: e.size) {
             c.insert(raw, e, at: off, limit: sizeLimit)
@@ -30,7 +30,8 @@ extension ListValue {
         }
         if off == c.start {
             // Between two chunks: the previous one may still have room at its tail.
-            if k > 0, case let p = chunks[k - 1], accepts(p, adding: e.size) {
+            if k > 0, accepts(chunks[k - 1], adding: e.size) {
+                let p = chunks.owned(k - 1)
                 if p.capacity - p.end < e.size { p.makeRoom(front: 0, back: e.size, limit: sizeLimit) }
                 p.pushBack(raw, e)
             } else {
@@ -67,7 +68,7 @@ extension ListValue {
     /// Replaces element `index` (0 ..< count) with `raw` (LSET). O(chunks + one chunk).
     public func replace(at index: Int, with raw: UnsafeRawBufferPointer) {
         let (k, off) = position(of: index)
-        let c = chunks[k]
+        let c = chunks.owned(k)
         let oldSize = c.entrySize(at: off)
         let e = Listpack.encode(raw)
         let delta = e.size - oldSize
@@ -88,7 +89,7 @@ extension ListValue {
         var removed = 0
         var k = fromTail ? chunks.count - 1 : 0
         while k >= 0 && k < chunks.count && (limit == 0 || removed < limit) {
-            let c = chunks[k]
+            let c = chunks.owned(k)
             let n = c.removeMatching(needle, limit: limit == 0 ? 0 : limit - removed, fromTail: fromTail)
             removed += n
             if c.count == 0 {

@@ -18,6 +18,13 @@ struct ChunkRing {
     }
 
     @inline(__always) var first: ListChunk? { count == 0 ? nil : buf![head] }
+    /// The chunk at `i` for writing: cloned first when another list shares it (a snapshot's
+    /// copy, COPY's). Every write to a chunk goes through here.
+    @inline(__always) mutating func owned(_ i: Int) -> ListChunk {
+        let p = buf! + slot(i)
+        if !isKnownUniquelyReferenced(&p.pointee) { p.pointee = p.pointee.clone() }
+        return p.pointee
+    }
     @inline(__always) var last: ListChunk? { count == 0 ? nil : buf![slot(count - 1)] }
 
     private mutating func grow() {

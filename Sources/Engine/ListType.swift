@@ -11,8 +11,8 @@
 // Positions are reached by walking chunk counts from the nearer end (O(chunks)), then entries
 // within the chunk from its nearer end.
 //
-// Snapshots: chunks are separate objects, so a copy-on-write snapshot can share them and copy
-// only the chunk a write touches (a later persistence issue); `copy()` is the deep copy COPY uses.
+// Copies share chunks: `copy()` (a BGSAVE hand-over, COPY) is O(chunks), and a write clones only
+// the chunk it touches, if it is shared (`ChunkRing.owned`, the one way to a writable chunk).
 //
 // Invariants (check() in ListType+Check.swift): `count` is the sum of the chunks' counts, no
 // chunk is empty, and every chunk respects the fill limit unless it holds a single entry.
@@ -32,7 +32,7 @@ public final class ListValue: ObjectValue {
 
     public func copy() -> ObjectValue {
         let l = ListValue(fill: fill)
-        for i in 0..<chunks.count { l.chunks.append(chunks[i].copy()) }
+        for i in 0..<chunks.count { l.chunks.append(chunks[i]) }
         l.count = count
         return l
     }
@@ -59,22 +59,24 @@ public final class ListValue: ObjectValue {
     public func push(_ raw: UnsafeRawBufferPointer, atHead: Bool) {
         let e = Listpack.encode(raw)
         if atHead {
-            if let c = chunks.first, accepts(c, adding: e.size) {
+            if let f = chunks.first, accepts(f, adding: e.size) {
+                let c = chunks.owned(0)
                 if c.start < e.size { c.makeRoom(front: e.size, back: 0, limit: sizeLimit) }
                 c.pushFront(raw, e)
             } else {
-                chunks.first?.shrinkToFit()
+                if chunks.count > 0 { chunks.owned(0).shrinkToFit() }
                 let cap = firstCapacity(e.size)
                 let c = ListChunk(capacity: cap, at: cap)
                 c.pushFront(raw, e)
                 chunks.prepend(c)
             }
         } else {
-            if let c = chunks.last, accepts(c, adding: e.size) {
+            if let l = chunks.last, accepts(l, adding: e.size) {
+                let c = chunks.owned(chunks.count - 1)
                 if c.capacity - c.end < e.size { c.makeRoom(front: 0, back: e.size, limit: sizeLimit) }
                 c.pushBack(raw, e)
             } else {
-                chunks.last?.shrinkToFit()
+                if chunks.count > 0 { chunks.owned(chunks.count - 1).shrinkToFit() }
                 let c = ListChunk(capacity: firstCapacity(e.size), at: 0)
                 c.pushBack(raw, e)
                 chunks.append(c)
@@ -86,7 +88,8 @@ public final class ListValue: ObjectValue {
     /// Calls `body` with the head or tail element, then removes it. False when empty.
     @discardableResult
     public func pop(atHead: Bool, _ body: (ListElement) -> Void) -> Bool {
-        guard let c = atHead ? chunks.first : chunks.last else { return false }
+        guard chunks.count > 0 else { return false }
+        let c = chunks.owned(atHead ? 0 : chunks.count - 1)
         if atHead {
             body(c.element(at: c.start))
             c.dropFront(1)
@@ -108,11 +111,12 @@ public final class ListValue: ObjectValue {
     public func removeFirst(_ n: Int) {
         var left = min(n, count)
         count -= left
-        while left > 0, let c = chunks.first {
-            if c.count <= left {
-                left -= c.count
+        while left > 0, let f = chunks.first {
+            if f.count <= left {
+                left -= f.count
                 chunks.removeFirst()
             } else {
+                let c = chunks.owned(0)
                 c.dropFront(left)
                 c.shrinkIfSparse()
                 left = 0
@@ -124,11 +128,12 @@ public final class ListValue: ObjectValue {
     public func removeLast(_ n: Int) {
         var left = min(n, count)
         count -= left
-        while left > 0, let c = chunks.last {
-            if c.count <= left {
-                left -= c.count
+        while left > 0, let l = chunks.last {
+            if l.count <= left {
+                left -= l.count
                 chunks.removeLast()
             } else {
+                let c = chunks.owned(chunks.count - 1)
                 c.dropBack(left)
                 c.shrinkIfSparse()
                 left = 0

@@ -7,9 +7,10 @@
 //   (BytesMap's copy-on-write segments and nodes, the intset's and the listpack's buffers are
 //   never written while shared), Bloom filters (chunks copy on first write) and skiplist
 //   sorted sets (their member -> score BytesMap, saved in hash order: RDB loaders insert in
-//   any order); a list copies its chunks and a listpack sorted set its bytes — a memcpy on
-//   the engine thread instead of encoding and LZF there, counted as the entry's weight so
-//   the queue of such copies stays bounded.
+//   any order), and O(chunks) for lists (the copy shares the chunks; a write clones the one
+//   it touches). A listpack sorted set copies its bytes — a memcpy on the engine thread
+//   instead of encoding and LZF there, counted as the entry's weight so the queue of such
+//   copies stays bounded.
 
 import RESP
 
@@ -29,9 +30,8 @@ public struct SnapshotEntry {
             case is HashValue, is SetValue, is BloomFilter:
                 return (.object(o.copy()), 256)
             case let l as ListValue:
-                var bytes = 64
-                for k in 0..<l.chunks.count { bytes += 64 + l.chunks[k].used }
-                return (.object(l.copy()), bytes)
+                // Shares the chunks: the engine clones one only when it writes to it.
+                return (.object(l.copy()), 64 + 16 * l.chunks.count)
             case let z as ZsetValue:
                 if let m = z.map { return (.object(ZsetScores(m.copy())), 256) }
                 return (.object(z.copy()), 64 + z.lp.byteCount)
