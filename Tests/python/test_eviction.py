@@ -122,9 +122,9 @@ def hot_set_survives(r, reads_per_round: int):
     for k in hot:
         p.set(k, VALUE)
     p.execute()
-    # Under the limit with room to spare (~14 MB): if the cold fill itself evicts, the oldest
-    # keys go first and those are the hot set, not yet read (redis-server kept 60-61% of it in
-    # two CI runs after other tests). The premise is checked, not assumed.
+    # Under the limit with room to spare (~14 MB): if the cold fill itself evicted, the oldest
+    # keys would go first and those are the hot set, not yet read — one way redis-server could
+    # keep only 60-61% of it (two CI runs, after other tests). The premise is checked.
     fill(r, "cold:", COLD)
     assert evicted(r) == 0, "the cold fill alone went over maxmemory"
     time.sleep(2.1)                                  # the LRU clock has 1 s resolution
