@@ -74,7 +74,12 @@ def parse_csv(text: str) -> dict[str, dict[str, float]]:
 
 def info_fields(srv: Server, section: str) -> dict[str, str]:
     with srv.connect(timeout=60) as c:
-        reply = c.execute("INFO", section)
+        return info_of(c, section)
+
+
+def info_of(c, section: str) -> dict[str, str]:
+    """INFO `section` on an open connection, as field -> value."""
+    reply = c.execute("INFO", section)
     if not isinstance(reply, (bytes, str)):
         return {}
     text = reply.decode() if isinstance(reply, bytes) else reply
@@ -91,10 +96,11 @@ def dbsize(srv: Server) -> int:
         return int(c.execute("DBSIZE"))
 
 
-def vm_rss_bytes(pid: int) -> int:
+def vm_rss_bytes(pid: int, field: str = "VmRSS") -> int:
+    """A kB field of /proc/<pid>/status in bytes: VmRSS, or VmHWM (the peak)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -360,23 +366,17 @@ def children_of(pid: int) -> list[int]:
         return []
 
 
-def info_text(c, section: str = "persistence") -> str:
-    reply = c.execute("INFO", section)
-    return reply.decode() if isinstance(reply, bytes) else str(reply)
+def save_done(c) -> dict[str, str]:
+    """Waits (polling every 50 ms) until the server says no BGSAVE runs; its INFO persistence."""
+    while (info := info_of(c, "persistence"))["rdb_bgsave_in_progress"] != "0":
+        time.sleep(0.05)
+    return info
 
 
 def reset_peak_rss(pid: int):
     """VmHWM restarts from the current RSS (Linux 4.0+): the peak of a save without polling."""
     with open(f"/proc/{pid}/clear_refs", "w") as f:
         f.write("5")
-
-
-def peak_rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class RenameWatch:
@@ -447,8 +447,7 @@ def save_under_load(srv: Server, wd: Path, name: str, a, meta: dict):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with RenameWatch(wd, "dump.rdb") as watch, srv.connect(timeout=60) as c:
-            commands = lambda: int(dict(l.split(":", 1) for l in info_text(c, "stats").splitlines()
-                                        if ":" in l)["total_commands_processed"])
+            commands = lambda: int(info_of(c, "stats")["total_commands_processed"])
             time.sleep(2.0)
             n0, c0 = time.monotonic(), commands()
             time.sleep(2.0)
@@ -458,13 +457,12 @@ def save_under_load(srv: Server, wd: Path, name: str, a, meta: dict):
             c.execute("BGSAVE")
             t1 = watch.wait(timeout=600)
             n2, c2 = t1 or time.monotonic(), commands()
-            while "rdb_bgsave_in_progress:0" not in (text := info_text(c)):
-                time.sleep(0.05)
-            peak = peak_rss_bytes(srv.pid)
+            info = save_done(c)
+            peak = vm_rss_bytes(srv.pid, "VmHWM")
     finally:
         load.terminate()
         load.wait(60)
-    cow = next((int(l.split(":")[1]) for l in text.splitlines() if l.startswith("rdb_last_cow_size:")), 0)
+    cow = int(info.get("rdb_last_cow_size", 0))
     meta[name].update(loaded_secs=(n2 - n1) if t1 else None, rate_before=(c1 - c0) / (n1 - n0),
                       rate_during=(c2 - c1) / (n2 - n1), loaded_extra=peak - rss_before, loaded_cow=cow)
     log(f"bgsave under load {name}: {n2 - n1:.2f} s")
@@ -501,37 +499,33 @@ def bgsave(binaries: dict[str, str], workdir: Path, a) -> str:
                     c.execute("BGSAVE")
                     t1 = watch.wait(timeout=600)
                     # After the window: the server's own account of the save.
-                    while "rdb_bgsave_in_progress:0" not in (text := info_text(c)):
-                        time.sleep(0.05)
+                    info = save_done(c)
                     t1 = t1 or time.monotonic()
                 samples = probe.stop()
                 idle = window(samples, t0 - a.idle_secs, t0)
                 during = window(samples, t0, t1)
                 size = (wd / "dump.rdb").stat().st_size if (wd / "dump.rdb").exists() else 0
-                rounds[name].append(dict(secs=t1 - t0, ok="rdb_last_bgsave_status:ok" in text, size=size,
+                rounds[name].append(dict(secs=t1 - t0, ok=info["rdb_last_bgsave_status"] == "ok", size=size,
                                          idle=idle, during=during, before=rss_before,
-                                         parent=peak_rss_bytes(srv.pid)))
+                                         parent=vm_rss_bytes(srv.pid, "VmHWM")))
                 log(f"bgsave round {r + 1} {name}: {t1 - t0:.2f} s, p99.9 idle {pct(idle, 0.999):.2f} "
                     f"during {pct(during, 0.999):.2f} ms")
-        # One more save per server, polled every 20 ms for the peak VmRSS of parent and child
+        # One more save per server, polled every 20 ms for the peak VmRSS of parent + child
         # (a forked child's peak can't be read after it exits); no latency taken from it.
         for name in binaries:
             srv, _, wd = servers[name]
             before = vm_rss_bytes(srv.pid)
-            peak_parent, peak_child, peak_sum = before, 0, before
+            peak_sum = before
             with srv.connect(timeout=60) as c:
                 c.execute("BGSAVE")
                 while True:
-                    parent = vm_rss_bytes(srv.pid)
-                    child = sum(vm_rss_bytes(k) for k in children_of(srv.pid))
-                    peak_parent, peak_child = max(peak_parent, parent), max(peak_child, child)
-                    peak_sum = max(peak_sum, parent + child)
-                    text = info_text(c)
-                    if "rdb_bgsave_in_progress:0" in text:
+                    peak_sum = max(peak_sum, vm_rss_bytes(srv.pid) + sum(vm_rss_bytes(k) for k in children_of(srv.pid)))
+                    info = info_of(c, "persistence")
+                    if info["rdb_bgsave_in_progress"] == "0":
                         break
                     time.sleep(0.02)
-            cow = next((int(l.split(":")[1]) for l in text.splitlines() if l.startswith("rdb_last_cow_size:")), None)
-            meta[name].update(mem_before=before, mem_parent=peak_parent, mem_child=peak_child, mem_sum=peak_sum, cow=cow)
+            cow = int(info["rdb_last_cow_size"]) if "rdb_last_cow_size" in info else None
+            meta[name].update(mem_before=before, mem_sum=peak_sum, cow=cow)
     finally:
         for srv, _, _ in servers.values():
             srv.stop()
