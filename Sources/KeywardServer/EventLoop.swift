@@ -140,8 +140,8 @@ public final class EventLoop {
             }
             let woke = n > 0 ? monotonicMicrosNow() : 0
             dispatch(Int(n))
-            runTimers()
             lastDispatchMicros = n > 0 ? monotonicMicrosNow() - woke : 0
+            runTimers()
         }
     }
 

@@ -220,9 +220,7 @@ public final class Server {
         if engine.backgroundSaveInProgress && walkPace.mayStep(engine.backgroundSaveMayRest, busy: loop.lastDispatchMicros) {
             let loop = self.loop
             let t0 = monotonicMicros()
-            // A paced step is short or in proportion to the clients' own wait: it runs whole.
-            let step = walkPace.stepMicros
-            engine.backgroundSaveStep(micros: step, minMicros: engine.backgroundSaveMayRest ? step : 20,
+            engine.backgroundSaveStep(micros: walkPace.stepMicros, minMicros: walkPace.stepAsideAfter,
                                       yieldIf: { loop.hasReadyEvents() })
             walkPace.spent(monotonicMicros() - t0)
             // A full sync's payload produced by the step goes out now, not after the next sleep.

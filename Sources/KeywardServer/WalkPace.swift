@@ -19,7 +19,6 @@ struct WalkPace {
     static let busyCap: Int64 = 1000
     static let unpacedStep: Int64 = 200
     private(set) var credit: Int64 = WalkPace.slice
-    private var cap: Int64 = WalkPace.slice
     private var at: Int64 = 0
     private var paced = false
 
@@ -28,14 +27,17 @@ struct WalkPace {
     mutating func mayStep(_ mayRest: Bool, busy: Int64 = 0, now: Int64 = monotonicMicros()) -> Bool {
         paced = mayRest
         guard mayRest else { credit = WalkPace.slice; return true }
-        cap = max(WalkPace.slice, min(WalkPace.busyCap, Int64(Double(busy) * WalkPace.share / (1 - WalkPace.share))))
+        let cap = max(WalkPace.slice, min(WalkPace.busyCap, Int64(Double(busy) * WalkPace.share / (1 - WalkPace.share))))
         if at != 0 { credit = min(cap, credit + Int64(Double(now - at) * WalkPace.share)) }
         at = now
         return credit >= WalkPace.slice
     }
 
     /// How long the step that `mayStep` allowed may run (µs).
-    var stepMicros: Int64 { paced ? min(credit, cap) : WalkPace.unpacedStep }
+    var stepMicros: Int64 { paced ? credit : WalkPace.unpacedStep }
+    /// After how long the step may stop for a ready socket: a paced step is short or in
+    /// proportion to the clients' own wait, so it runs whole; an unpaced one after 20 µs.
+    var stepAsideAfter: Int64 { paced ? credit : 20 }
 
     /// A step ran for `micros`.
     mutating func spent(_ micros: Int64) {
