@@ -15,7 +15,6 @@ import argparse
 import array
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,25 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "python"))
 sys.path.insert(0, str(REPO / "bench"))
 import redis  # noqa: E402  (the test venv's redis-py)
-from bench import RenameWatch  # noqa: E402
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from bench import RenameWatch, pct  # noqa: E402
+from harness.server import free_port  # noqa: E402
 
 
 def main_thread_ticks(pid: int) -> int:
     f = open(f"/proc/{pid}/task/{pid}/stat").read().rsplit(")", 1)[1].split()
     return int(f[11]) + int(f[12])
-
-
-def pct(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(len(xs) * q))] * 1000 if xs else float("nan")
 
 
 def fill(r):
